@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ArgumentError } from '../errors.js';
+import type { Implementation, ImplementationModule } from './interface.js';
+
+/** The shipped implementations, by name. Loaded lazily: naming one must not start the others' runtimes. */
+const SHIPPED: Record<string, () => Promise<{ default: ImplementationModule }>> = {
+  tfjs: () => import('./tfjs/index.js'),
+};
+
+export const SHIPPED_IMPLEMENTATIONS: readonly string[] = Object.keys(SHIPPED);
+
+function isImplementation(v: unknown): v is Implementation {
+  const o = v as Implementation | undefined;
+  return !!o && typeof o.name === 'string' && typeof o.build === 'function' && typeof o.info === 'function' && !!o.capabilities;
+}
+
+/** `name` of a shipped implementation, or a path to a module whose default export is one (or a factory). */
+export async function loadImplementation(nameOrPath: string): Promise<Implementation> {
+  let mod: { default?: unknown };
+  const shipped = SHIPPED[nameOrPath];
+  if (shipped) mod = await shipped();
+  else if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
+    try {
+      mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
+    } catch (e) {
+      throw new ArgumentError('--impl', `cannot load module ${nameOrPath}: ${(e as Error).message}`);
+    }
+  } else {
+    throw new ArgumentError('--impl', `"${nameOrPath}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor a module path`);
+  }
+  let impl = mod.default;
+  if (typeof impl === 'function') impl = await (impl as () => unknown)();
+  if (!isImplementation(impl)) {
+    throw new ArgumentError('--impl', `${nameOrPath}: default export is not an Implementation (needs name, capabilities, info(), build())`);
+  }
+  return impl;
+}

@@ -1,12 +1,48 @@
+import { basename } from 'node:path';
+import type { Architecture } from '../../src/arch/types.js';
+import type { BuildOptions, Capabilities, Implementation, ImplementationInfo, Model } from '../../src/impl/interface.js';
 import { loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../../src/impl/registry.js';
 
 /**
- * The implementations the specs judge in this run: MNIST_SPEC_IMPL (comma-separated names of shipped
- * implementations or paths to modules), or every shipped one. Loaded once per worker.
+ * An implementation under test, loaded on first use: spec files register their specs by name at
+ * collection time, but only a spec that runs pays for starting a runtime (TF.js, onnxruntime).
  */
-const selected = (process.env.MNIST_SPEC_IMPL ?? SHIPPED_IMPLEMENTATIONS.join(','))
+export class LazyImplementation implements Implementation {
+  private loaded: Implementation | undefined;
+  private loading: Promise<Implementation> | undefined;
+  constructor(
+    /** The shipped name, or the module file's base name for a module path. */
+    readonly name: string,
+    private readonly nameOrPath: string,
+  ) {}
+  async load(): Promise<Implementation> {
+    this.loading ??= loadImplementation(this.nameOrPath).then((impl) => (this.loaded = impl));
+    return this.loading;
+  }
+  private get real(): Implementation {
+    if (!this.loaded) throw new Error(`implementation "${this.name}" used before it was loaded`);
+    return this.loaded;
+  }
+  get version(): string {
+    return this.real.version;
+  }
+  get capabilities(): Capabilities {
+    return this.real.capabilities;
+  }
+  async info(): Promise<ImplementationInfo> {
+    return (await this.load()).info();
+  }
+  async build(arch: Architecture, options?: BuildOptions): Promise<Model> {
+    return (await this.load()).build(arch, options);
+  }
+  async close(): Promise<void> {
+    if (this.loaded) await this.loaded.close?.();
+  }
+}
+
+/** MNIST_SPEC_IMPL: comma-separated shipped names or module paths; default every shipped implementation. */
+export const implementationsUnderTest: LazyImplementation[] = (process.env.MNIST_SPEC_IMPL ?? SHIPPED_IMPLEMENTATIONS.join(','))
   .split(',')
   .map((s) => s.trim())
-  .filter(Boolean);
-
-export const implementationsUnderTest = await Promise.all(selected.map((s) => loadImplementation(s)));
+  .filter(Boolean)
+  .map((s) => new LazyImplementation(SHIPPED_IMPLEMENTATIONS.includes(s) ? s : basename(s).replace(/\.[cm]?[jt]s$/, ''), s));

@@ -5,8 +5,8 @@ import { describe, test, type TestContext } from 'vitest';
 import type { LayerType } from '../../src/arch/types.js';
 import type { Implementation } from '../../src/impl/interface.js';
 import type { LossName, OptimizerType } from '../../src/train/config.js';
-import type { Claim } from './claims.js';
-import { implementationsUnderTest } from './implementations.js';
+import { SEED_FILES, type Claim, type SeedId } from './claims.js';
+import { implementationsUnderTest, LazyImplementation } from './implementations.js';
 
 /**
  * The spec harness. A spec is a vitest test registered through `spec(meta, fn)`: its metadata (id,
@@ -73,6 +73,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SEEDS_DIR = process.env.MNIST_SPEC_SEEDS ?? resolve(here, '../../../shared/seeds');
 const seedText = new Map<string, string | null>();
 const normalize = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** The raw text of a seed notebook, when ../shared/seeds is beside the checkout (MNIST_SPEC_SEEDS overrides). */
+export function notebookText(id: SeedId): string | undefined {
+  const file = join(SEEDS_DIR, SEED_FILES[id]);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
 
 /** The quote of a notebook claim must occur in the notebook. Returns a problem, or undefined. */
 function checkQuote(claim: Claim): string | undefined {
@@ -150,6 +156,7 @@ export function spec(meta: SpecMeta, fn: (ctx: SpecContext) => Promise<void> | v
       record.skipReason = reason;
       return vitest.skip(reason);
     };
+    if (impl instanceof LazyImplementation) await impl.load();
     const reason = skipReason(meta, impl);
     if (reason) skip(reason);
     const ctx: SpecContext = {

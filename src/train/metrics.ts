@@ -29,10 +29,14 @@ export function squaredErrorRow(p: Float32Array, y: Float32Array, off: number, k
   return s / k;
 }
 
-/** numpy argmax: the first index of the maximum. */
+/** numpy argmax: the first index of the maximum, where a NaN counts as the maximum (as in src/preprocess argmax). */
 export function argmaxRow(p: ArrayLike<number>, off: number, k: number): number {
   let best = 0;
-  for (let j = 1; j < k; j++) if (p[off + j]! > p[off + best]!) best = j;
+  for (let j = 0; j < k; j++) {
+    const v = p[off + j]!;
+    if (Number.isNaN(v)) return j;
+    if (v > p[off + best]!) best = j;
+  }
   return best;
 }
 
@@ -42,6 +46,11 @@ export interface Evaluation {
   /** predicted class per sample (Keras predict_classes) */
   predictions: Uint8Array;
   samples: number;
+  /**
+   * Of the wrong answers, the share whose probability for the true class is at or below the clip bound:
+   * the signature of saturated, one-hot outputs (seed 000's collapse). 0 when nothing is wrong.
+   */
+  saturatedWrongShare: number;
 }
 
 /** Keras `model.evaluate` on probabilities and one-hot targets: mean loss and categorical accuracy. */
@@ -54,14 +63,18 @@ export function evaluateProbabilities(probs: F32Tensor, yOneHot: F32Tensor, loss
   const rowLoss = loss === 'categorical_crossentropy' ? crossEntropyRow : squaredErrorRow;
   let total = 0;
   let correct = 0;
+  let saturatedWrong = 0;
   const predictions = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     total += rowLoss(probs.data, yOneHot.data, i * k, k);
     const pred = argmaxRow(probs.data, i * k, k);
+    const label = argmaxRow(yOneHot.data, i * k, k);
     predictions[i] = pred;
-    if (pred === argmaxRow(yOneHot.data, i * k, k)) correct++;
+    if (pred === label) correct++;
+    else if (probs.data[i * k + label]! <= KERAS_EPSILON) saturatedWrong++;
   }
-  return { loss: total / n, accuracy: correct / n, predictions, samples: n };
+  const wrong = n - correct;
+  return { loss: total / n, accuracy: correct / n, predictions, samples: n, saturatedWrongShare: wrong ? saturatedWrong / wrong : 0 };
 }
 
 /** Evaluate any model through its predict(): the suite's single definition of loss and accuracy. */

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The harness's own guarantees, checked by running a small suite of deliberately bad specs in a child vitest.
+const root = fileURLToPath(new URL('./fixtures/harness/', import.meta.url));
+type Result = { fullName: string; status: string; failureMessages: string[]; meta?: { spec?: { measured?: unknown; skipReason?: string } } };
+let results: Result[] = [];
+let exitCode: number | null = null;
+
+beforeAll(() => {
+  const out = join(mkdtempSync(join(tmpdir(), 'harness-')), 'results.json');
+  // No implementations (this suite judges the harness, not a runtime) and no full data set.
+  const env: NodeJS.ProcessEnv = { ...process.env, MNIST_SPEC_IMPL: '' };
+  delete env.MNIST_DIR;
+  const run = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--root', root, '--reporter=json', `--outputFile=${out}`], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env,
+    encoding: 'utf8',
+  });
+  exitCode = run.status;
+  const json = JSON.parse(readFileSync(out, 'utf8')) as { testResults: { assertionResults: Result[] }[] };
+  results = json.testResults.flatMap((f) => f.assertionResults);
+}, 60_000);
+
+const find = (name: string): Result => {
+  const r = results.find((x) => x.fullName.includes(name));
+  if (!r) throw new Error(`no result for ${name}: ${results.map((x) => x.fullName).join(' | ')}`);
+  return r;
+};
+
+describe('spec harness', () => {
+  it('fails the suite when a spec has problems', () => {
+    expect(exitCode).not.toBe(0);
+  });
+  it('fails a test under spec/ registered without metadata', () => {
+    const r = find('a bare test without metadata');
+    expect(r.status).toBe('failed');
+    expect(r.failureMessages.join('\n')).toMatch(/must be registered with spec\(meta, fn\)/);
+  });
+  it.runIf(existsSync(fileURLToPath(new URL('../../shared/seeds', import.meta.url))))('fails a notebook claim whose quote is not in the notebook', () => {
+    const r = find('INVALID SPEC: fixture:bad-quote');
+    expect(r.status).toBe('failed');
+    expect(r.failureMessages.join('\n')).toMatch(/claim quote not found in seeds\/001_/);
+  });
+  it('fails a malformed id', () => {
+    expect(find('INVALID SPEC: no colon here').status).toBe('failed');
+  });
+  it('passes a well-formed spec and carries its measurement to reporters', () => {
+    const r = find('fixture:good');
+    expect(r.status).toBe('passed');
+    expect(r.meta?.spec?.measured).toBe(0.9842);
+  });
+  it('skips, with the reason, a spec whose data is missing', () => {
+    const r = find('fixture:needs-full');
+    expect(r.status).toBe('skipped');
+    expect(r.meta?.spec?.skipReason).toMatch(/MNIST_DIR/);
+  });
+});

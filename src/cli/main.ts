@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { MnistSpecError } from '../errors.js';
 import { registerData } from './commands/data.js';
+import { registerReproduce } from './commands/reproduce.js';
+import { registerSummary } from './commands/summary.js';
 import { VERSION } from '../version.js';
 
 /** `mnist-spec <command>`: each command lives in ./commands and registers itself here. */
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerData(program);
+  registerSummary(program);
+  registerReproduce(program);
   return program;
 }
 

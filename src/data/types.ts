@@ -30,4 +30,6 @@ export interface LoadOptions {
   data?: string;
   /** Environment to read MNIST_DIR and KERAS_HOME from (default process.env). */
   env?: Record<string, string | undefined>;
+  /** The sha256 the Keras cache file must have (default: Keras's, MNIST_NPZ_SHA256); for synthetic caches in tests. */
+  kerasCacheSha256?: string;
 }

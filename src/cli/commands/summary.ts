@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { formatSummary } from '../../arch/summary.js';
+import { resolveArchitecture } from '../../arch/resolve.js';
+import { loadImplementation } from '../../impl/registry.js';
+import { getRecipe, RECIPES } from '../../recipes/index.js';
+
+/** `mnist-spec summary <recipe>`: the Keras 2 model.summary() of a recipe, as an implementation builds it. */
+export function registerSummary(program: Command): void {
+  program
+    .command('summary')
+    .description(`print the Keras model.summary() of a recipe (${[...RECIPES.keys()].join(', ')})`)
+    .argument('<recipe>', 'recipe id, e.g. 001 or 004-cnn')
+    .option('--impl <name|path>', 'implementation that builds the model', 'tfjs')
+    .action(async (recipeId: string, opts: { impl: string }) => {
+      const recipe = getRecipe(recipeId);
+      const impl = await loadImplementation(opts.impl);
+      const model = await impl.build(recipe.arch, { seed: 1 });
+      try {
+        const resolved = resolveArchitecture(recipe.arch);
+        const input = recipe.arch.kind === 'functional' ? { name: resolved.inputName, shape: resolved.inputShape } : undefined;
+        process.stdout.write(formatSummary({ input, layers: model.layers() }) + '\n');
+      } finally {
+        model.dispose();
+        await impl.close?.();
+      }
+    });
+}

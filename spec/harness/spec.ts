@@ -6,6 +6,7 @@ import type { LayerType } from '../../src/arch/types.js';
 import type { Implementation } from '../../src/impl/interface.js';
 import type { LossName, OptimizerType } from '../../src/train/config.js';
 import { SEED_FILES, type Claim, type SeedId } from './claims.js';
+import { activeSpec, emit, eventsEnabled, expectedSkip, setActiveSpec } from './events.js';
 import { implementationsUnderTest, LazyImplementation } from './implementations.js';
 
 /**
@@ -48,6 +49,11 @@ export interface RecordedSpec {
   measured?: unknown;
   bound?: string;
   skipReason?: string;
+  /**
+   * Named JSON values a spec attached for the reports (ctx.attach): e.g. `histories` (every History a
+   * model.fit() returned, collected by the harness), `confusion`, `misclassified`.
+   */
+  artifacts?: Record<string, unknown>;
 }
 
 declare module 'vitest' {
@@ -63,11 +69,17 @@ export interface SpecContext {
   record(measured: unknown, bound?: string): void;
   /** Skip with a reason (a missing capability or data): never a pass. */
   skip(reason: string): never;
+  /**
+   * Attach a named JSON value for the reports (a confusion matrix, misclassified samples): it travels in
+   * task.meta.spec.artifacts. Keep it small; typed arrays are stored as plain arrays.
+   */
+  attach(name: string, value: unknown): void;
   vitest: TestContext;
 }
 
 export const TIER: Tier = process.env.MNIST_SPEC_TIER === 'full' ? 'full' : 'fast';
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]*(:[A-Za-z0-9=,._*+-]+)+$/;
+/** `area:what:param=value;param=value` (CTS-style: `;` separates parameters). */
+const ID_PATTERN = /^[a-z0-9][a-z0-9-]*(:[A-Za-z0-9=,;._*+-]+)+$/;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SEEDS_DIR = process.env.MNIST_SPEC_SEEDS ?? resolve(here, '../../../shared/seeds');
@@ -100,6 +112,25 @@ function metaProblem(meta: SpecMeta): string | undefined {
 }
 
 let current: Implementation | undefined;
+const announced = new Set<string>();
+
+/** Tell a conformance run what the implementation is, once per worker (src/conform/protocol.ts 'impl'). */
+async function announce(impl: Implementation): Promise<void> {
+  if (!eventsEnabled() || announced.has(impl.name)) return;
+  announced.add(impl.name);
+  const real = impl instanceof LazyImplementation ? await impl.load() : impl;
+  const base = { t: 'impl' as const, name: impl.name, declaredName: real.name, version: real.version, capabilities: real.capabilities };
+  try {
+    emit({ ...base, info: await real.info() });
+  } catch (e) {
+    emit({ ...base, infoError: (e as Error).message });
+  }
+}
+
+/** JSON-safe copy for artifacts: typed arrays become arrays. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v)));
+}
 
 /** Skip reason when this implementation/environment cannot run the spec, else undefined. */
 function skipReason(meta: SpecMeta, impl: Implementation | undefined): string | undefined {
@@ -152,13 +183,32 @@ export function spec(meta: SpecMeta, fn: (ctx: SpecContext) => Promise<void> | v
   };
   test(meta.id, { meta: { spec: recorded }, ...(meta.timeoutMs ? { timeout: meta.timeoutMs } : {}) }, async (vitest) => {
     const record = vitest.task.meta.spec!;
+    const name = impl ? `${impl.name} > ${meta.id}` : meta.id;
     const skip = (reason: string): never => {
       record.skipReason = reason;
       return vitest.skip(reason);
     };
+    const expected = expectedSkip(name);
+    if (expected !== undefined) skip(`expectations: ${expected}`);
+    const attach = (key: string, value: unknown): void => {
+      (record.artifacts ??= {})[key] = plain(value);
+    };
+    const active = { name, attach, histories: [] };
+    emit({ t: 'spec-start', name, id: meta.id, ...(impl ? { impl: impl.name } : {}), timeoutMs: vitest.task.timeout });
+    setActiveSpec(active);
+    try {
+      await runSpec(vitest, record, skip, attach);
+    } finally {
+      if (activeSpec() === active) setActiveSpec(undefined);
+      emit({ t: 'spec-end', name });
+    }
+  });
+
+  async function runSpec(vitest: TestContext, record: RecordedSpec, skip: (reason: string) => never, attach: SpecContext['attach']): Promise<void> {
     if (impl instanceof LazyImplementation) await impl.load();
     const reason = skipReason(meta, impl);
     if (reason) skip(reason);
+    if (impl) await announce(impl);
     const ctx: SpecContext = {
       get impl(): Implementation {
         if (!impl) throw new Error(`spec ${meta.id} uses ctx.impl outside forEachImplementation`);
@@ -169,10 +219,11 @@ export function spec(meta: SpecMeta, fn: (ctx: SpecContext) => Promise<void> | v
         if (bound !== undefined) record.bound = bound;
       },
       skip,
+      attach,
       vitest,
     };
     await fn(ctx);
-  });
+  }
 }
 
 /** Register the specs in `body` once for each implementation under test (MNIST_SPEC_IMPL, default: all shipped). */

@@ -37,7 +37,10 @@ export interface Capabilities {
 export interface ImplementationInfo {
   /** The compute backend that ran, e.g. 'tensorflow' (tfjs-node), 'wasm', 'cpu', 'onnxruntime-cpu'. */
   backend: string;
-  /** Anything else worth a line in a report (threads, library versions). */
+  /**
+   * Anything else worth a line in a report (threads, library versions). `liveTensors`, when an
+   * implementation can count what it holds, lets the leak spec check that dispose() frees a model.
+   */
   details?: Record<string, string | number | boolean>;
 }
 
@@ -73,6 +76,7 @@ export interface Model {
   predict(x: F32Tensor, options?: { batchSize?: number }): Promise<F32Tensor>;
   /** Present when the implementation declares `capabilities.train`. */
   fit?(x: F32Tensor, y: F32Tensor, config: FitConfig, callbacks?: FitCallbacks): Promise<History>;
+  /** Free everything the model holds (tensors, sessions); the model is unusable after. */
   dispose(): void;
 }
 

@@ -45,12 +45,13 @@ export interface FitConfig {
   shuffle?: boolean;
   /** Keras `validation_split`: the last fraction of x/y, taken before any shuffling. */
   validationSplit?: number;
-  /** Keras `validation_data`. Ignored when validationSplit is given. */
+  /** Keras `validation_data`. Keras 2.2 uses it in preference to validationSplit when both are given. */
   validationData?: { x: F32Tensor; y: F32Tensor };
 }
 
 /** One line of a Keras History: the epoch's running training metrics and the end-of-epoch validation. */
 export interface EpochLog {
+  /** 0-based, as in a Keras History. */
   epoch: number;
   loss: number;
   acc: number;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Lower-case hex sha256 of some bytes. */
@@ -19,8 +19,10 @@ export async function sha256File(path: string): Promise<string> {
  * Write a file so that readers see either the old content or the whole new content, never a part:
  * write a temp file in the same directory (so the rename stays on one file system), fsync it, rename it
  * over the target. On any error the temp file is removed and the target is left as it was.
+ * Missing parent directories are created (reports/, the Keras cache).
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fh = await open(temp, 'wx');

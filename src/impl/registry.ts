@@ -6,6 +6,8 @@ import type { Implementation, ImplementationModule } from './interface.js';
 /** The shipped implementations, by name. Loaded lazily: naming one must not start the others' runtimes. */
 const SHIPPED: Record<string, () => Promise<{ default: ImplementationModule }>> = {
   tfjs: () => import('./tfjs/index.js'),
+  engine: () => import('./engine/index.js'),
+  onnxruntime: () => import('./onnxruntime/index.js'),
 };
 
 export const SHIPPED_IMPLEMENTATIONS: readonly string[] = Object.keys(SHIPPED);

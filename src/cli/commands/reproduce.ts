@@ -24,7 +24,7 @@ export function registerReproduce(program: Command): void {
     .option('--data <dir|embedded>', 'MNIST directory of IDX files, or "embedded" (default: MNIST_DIR, Keras cache, embedded)')
     .option('--epochs <n>', 'epochs (default: the notebook budget)', intArg('--epochs'))
     .option('--seed <s>', 'seed for initial weights, shuffling and dropout', intArg('--seed'), 1)
-    .option('--impl <name|path>', 'implementation', 'tfjs')
+    .option('--impl <name|path>', 'implementation (tfjs for the TensorFlow.js reference)', 'engine')
     .option('--out <dir>', 'where run records go', 'reports/runs')
     .option('--json', 'print the run record(s) as JSON instead of the Keras-style log')
     .action(async (recipeArg: string, opts: { data?: string; epochs?: number; seed: number; impl: string; out: string; json?: boolean }) => {

@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Architecture } from '../src/arch/types.js';
+import { getRecipe } from '../src/recipes/index.js';
+import type { F32Tensor } from '../src/tensor.js';
+import type { FitConfig } from '../src/train/config.js';
+
+/**
+ * The benchmark's workload, shared by every runtime measured, the PyTorch peer included (bench/peer_pytorch.py
+ * reads the same files and builds the same two models): one epoch of 60,000 training images for the seed-001
+ * MLP (batch 128, RMSprop) and the seed-004 CNN (batch 64, Adam lr 0.01), and predictions on 10,000 test images.
+ *
+ * The data travels between processes as raw files in a work directory: uint8 images (n × 784) and labels,
+ * so each side scales by 255 and one-hot encodes itself, exactly as the notebooks do.
+ */
+export const TRAIN_SAMPLES = 60_000;
+export const TEST_SAMPLES = 10_000;
+export const INFER_BATCH = 128;
+
+export const TASKS = ['mlp-train', 'cnn-train', 'mlp-infer', 'cnn-infer'] as const;
+export type Task = (typeof TASKS)[number];
+
+export interface Workload {
+  arch: Architecture;
+  fit: Omit<FitConfig, 'epochs'>;
+  inputShape: number[];
+}
+
+export function workload(model: 'mlp' | 'cnn'): Workload {
+  if (model === 'mlp') {
+    return {
+      arch: getRecipe('001').arch,
+      fit: { optimizer: { type: 'rmsprop' }, loss: 'categorical_crossentropy', batchSize: 128, seed: 1 },
+      inputShape: [784],
+    };
+  }
+  return {
+    arch: getRecipe('004-cnn').arch,
+    fit: { optimizer: { type: 'adam', lr: 0.01 }, loss: 'categorical_crossentropy', batchSize: 64, seed: 1 },
+    inputShape: [28, 28, 1],
+  };
+}
+
+export const DATA_FILES = {
+  trainImages: 'train-images.u8',
+  trainLabels: 'train-labels.u8',
+  testImages: 'test-images.u8',
+  testLabels: 'test-labels.u8',
+} as const;
+
+export interface BenchData {
+  xTrain: Float32Array;
+  yTrain: Float32Array;
+  xTest: Float32Array;
+  yTest: Float32Array;
+}
+
+function scaled(u8: Uint8Array): Float32Array {
+  const out = new Float32Array(u8.length);
+  for (let i = 0; i < u8.length; i++) out[i] = u8[i]! / 255;
+  return out;
+}
+
+function oneHot(labels: Uint8Array): Float32Array {
+  const out = new Float32Array(labels.length * 10);
+  labels.forEach((l, i) => (out[i * 10 + l] = 1));
+  return out;
+}
+
+export async function readBenchData(dir: string): Promise<BenchData> {
+  const read = async (f: string) => new Uint8Array(await readFile(join(dir, f)));
+  return {
+    xTrain: scaled(await read(DATA_FILES.trainImages)),
+    yTrain: oneHot(await read(DATA_FILES.trainLabels)),
+    xTest: scaled(await read(DATA_FILES.testImages)),
+    yTest: oneHot(await read(DATA_FILES.testLabels)),
+  };
+}
+
+export function tensorOf(data: Float32Array, sampleShape: number[]): F32Tensor {
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  return { shape: [data.length / per, ...sampleShape], data };
+}
+
+/** What a measuring process prints (one JSON line) for one runtime. */
+export interface Measurement {
+  runtime: string;
+  backend?: string;
+  details?: Record<string, unknown>;
+  results: Partial<Record<Task, { samplesPerSecond: number; samples: number; seconds: number; partial?: boolean; note?: string }>>;
+  skipped?: Partial<Record<Task, string>>;
+  maxRssBytes: number;
+  error?: string;
+}

@@ -1,0 +1,157 @@
+import type * as ortTypes from 'onnxruntime-node';
+import { paramCountOf, weightSpecsOf, type ResolvedArchitecture } from '../../arch/resolve.js';
+import { ArgumentError, UnsupportedError } from '../../errors.js';
+import { batchRanges } from '../../preprocess/index.js';
+import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js';
+import { resolveOptimizer, type FitCallbacks, type FitConfig, type History, type LossName } from '../../train/config.js';
+import { runKerasFit } from '../../train/loop.js';
+import type { LayerInfo, Model, NamedWeight } from '../interface.js';
+import { buildInferenceGraph, engineWeightSpecs, PROBS, weightInput, X, type EngineWeightSpec } from './program.js';
+import { createSession, f32Tensor } from './session.js';
+import { compileStep, Trainer, type CompiledStep, type DebiasState, type TrainTarget } from './train.js';
+
+export const LOSSES: readonly LossName[] = ['categorical_crossentropy', 'mean_squared_error'];
+
+/**
+ * A model of the engine: the resolved architecture and its weights as Float32Arrays in Keras order and
+ * layout. Inference runs one graph with the weights as inputs (built once per model); each distinct
+ * (loss, optimizer) compiles one training-step graph, kept for later fits.
+ */
+export class EngineModel implements Model {
+  private readonly specs: EngineWeightSpec[];
+  private readonly target: TrainTarget;
+  private inference: Promise<ortTypes.InferenceSession> | undefined;
+  private readonly steps = new Map<string, Promise<CompiledStep>>();
+  private disposed = false;
+  private busy = 0;
+
+  constructor(
+    private readonly resolved: ResolvedArchitecture,
+    initial: F32Tensor[],
+  ) {
+    this.specs = engineWeightSpecs(resolved);
+    this.target = { weights: initial.map((t) => t.data), debias: new Map<string, DebiasState>() };
+  }
+
+  private live(): void {
+    if (this.disposed) throw new ArgumentError('model', 'has been disposed');
+  }
+
+  layers(): LayerInfo[] {
+    this.live();
+    return this.resolved.layers.map((l) => {
+      const count = paramCountOf(weightSpecsOf(l, l.inputShape));
+      return { name: l.name, type: l.type, outputShape: [null, ...l.outputShape], params: count.total, trainableParams: count.trainable };
+    });
+  }
+
+  async getWeights(): Promise<NamedWeight[]> {
+    this.live();
+    return this.specs.map((w) => ({ layer: w.layer, name: w.name, tensor: { shape: [...w.shape], data: this.target.weights[w.index]!.slice() } }));
+  }
+
+  async setWeights(weights: readonly F32Tensor[]): Promise<void> {
+    this.live();
+    if (weights.length !== this.specs.length) {
+      throw new ArgumentError('weights', `expected ${this.specs.length} tensors (${this.specs.map((w) => `${w.layer}/${w.name}`).join(', ')}), got ${weights.length}`);
+    }
+    weights.forEach((t, i) => {
+      const w = this.specs[i]!;
+      if (t.shape.length !== w.shape.length || t.shape.some((d, k) => d !== w.shape[k])) {
+        throw new ArgumentError(`weights[${i}] (${w.layer}/${w.name})`, `expected shape ${shapeString(w.shape)}, got ${shapeString(t.shape)}`);
+      }
+      if (!(t.data instanceof Float32Array) || t.data.length !== sizeOf(w.shape)) {
+        throw new ArgumentError(`weights[${i}] (${w.layer}/${w.name})`, `expected a Float32Array of ${sizeOf(w.shape)} values`);
+      }
+    });
+    weights.forEach((t, i) => this.target.weights[i]!.set(t.data));
+  }
+
+  private checkInput(x: F32Tensor, what: string): number {
+    const want = this.resolved.inputShape;
+    if (x.shape.length !== want.length + 1 || x.shape.slice(1).some((d, i) => d !== want[i])) {
+      throw new ArgumentError(what, `expected shape (n, ${want.join(', ')}), got ${shapeString(x.shape)}`);
+    }
+    if (!(x.data instanceof Float32Array) || x.data.length !== sizeOf(x.shape)) {
+      throw new ArgumentError(what, `expected a Float32Array of ${sizeOf(x.shape)} values for shape ${shapeString(x.shape)}`);
+    }
+    return x.shape[0]!;
+  }
+
+  private inferenceSession(): Promise<ortTypes.InferenceSession> {
+    this.inference ??= createSession(buildInferenceGraph(this.resolved));
+    return this.inference;
+  }
+
+  /** Keras predict: batches of `batchSize` (default 32), inference mode (dropout off, moving statistics). */
+  async predict(x: F32Tensor, options: { batchSize?: number } = {}): Promise<F32Tensor> {
+    this.live();
+    const n = this.checkInput(x, 'x');
+    const ranges = batchRanges(n, options.batchSize ?? 32);
+    const k = sizeOf(this.resolved.outputShape);
+    const out = new Float32Array(n * k);
+    this.busy++;
+    try {
+      const session = await this.inferenceSession();
+      const feeds: Record<string, ortTypes.Tensor> = {};
+      for (const w of this.specs) feeds[weightInput(w.index)] = f32Tensor(this.target.weights[w.index]!, w.shape);
+      for (const [start, end] of ranges) {
+        const rows = sliceRows(x, start, end);
+        feeds[X] = f32Tensor(rows.data, rows.shape);
+        const probs = f32Tensor(out.subarray(start * k, end * k), [end - start, k]);
+        await session.run(feeds, { [PROBS]: probs });
+      }
+    } finally {
+      this.done();
+    }
+    return { shape: [n, ...this.resolved.outputShape], data: out };
+  }
+
+  async fit(x: F32Tensor, y: F32Tensor, config: FitConfig, callbacks?: FitCallbacks): Promise<History> {
+    this.live();
+    const opt = resolveOptimizer(config.optimizer);
+    if (!LOSSES.includes(config.loss)) throw new UnsupportedError(`engine: loss "${config.loss}" is not supported (${LOSSES.join(', ')})`);
+    this.checkInput(x, 'x');
+    const k = sizeOf(this.resolved.outputShape);
+    if (y.shape.length === 2 && y.shape[1] !== k) throw new ArgumentError('y', `expected (n, ${k}) targets, got ${shapeString(y.shape)}`);
+    if (config.validationData) this.checkInput(config.validationData.x, 'validationData.x');
+    const key = JSON.stringify([config.loss, opt]);
+    let compiled = this.steps.get(key);
+    if (!compiled) {
+      compiled = compileStep(this.resolved, config.loss, opt);
+      this.steps.set(key, compiled);
+    }
+    const trainer = new Trainer(await compiled, opt, config.loss, this.target, k);
+    this.busy++;
+    try {
+      return await runKerasFit({
+        x,
+        y,
+        config,
+        ...(callbacks ? { callbacks } : {}),
+        trainStep: (xb, yb, ctx) => trainer.step(xb, yb, ctx),
+        predict: (xb) => this.predict(xb, { batchSize: xb.shape[0]! }),
+      });
+    } finally {
+      this.done();
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.busy === 0) this.release();
+  }
+
+  /** Sessions are released once nothing runs on them (a dispose during a predict or fit waits for it). */
+  private release(): void {
+    const sessions = [this.inference?.then((s) => s), ...[...this.steps.values()].map((c) => c.then((v) => v.session))];
+    this.inference = undefined;
+    this.steps.clear();
+    for (const s of sessions) void s?.then((v) => v.release()).catch(() => undefined);
+  }
+
+  private done(): void {
+    if (--this.busy === 0 && this.disposed) this.release();
+  }
+}

@@ -1,0 +1,38 @@
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+
+/**
+ * How the engine runs its graphs: onnxruntime-node's CPU execution provider (MLAS kernels), one
+ * intra-op thread per core (MNIST_SPEC_ENGINE_THREADS overrides), sequential execution, full graph
+ * optimization. With a fixed thread count the kernels partition work the same way every run, so a seed
+ * names one run exactly.
+ */
+export const ORT_VERSION: string = ort.env.versions.node ?? ort.env.versions.common;
+
+export function engineThreads(): number {
+  const env = process.env.MNIST_SPEC_ENGINE_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (Number.isInteger(n) && n > 0) return n;
+    throw new RangeError(`MNIST_SPEC_ENGINE_THREADS must be a positive integer, got "${env}"`);
+  }
+  return availableParallelism();
+}
+
+export function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: engineThreads(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Errors only: its warnings (an unused shape constant) are about our own graphs, nothing a user can act on.
+    logSeverityLevel: 3,
+  });
+}
+
+export function f32Tensor(data: Float32Array, shape: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, shape as number[]);
+}
+
+export { ort };

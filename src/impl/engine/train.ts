@@ -1,0 +1,174 @@
+import type * as ortTypes from 'onnxruntime-node';
+import type { F32Tensor } from '../../tensor.js';
+import type { LossName, ResolvedOptimizer } from '../../train/config.js';
+import type { StepContext, StepResult } from '../../train/loop.js';
+import { stepLearningRate } from './optimizers.js';
+import {
+  ACC,
+  GRAD_SCALE,
+  LOSS,
+  LR,
+  X,
+  Y,
+  buildTrainingGraph,
+  slotInput,
+  slotOutput,
+  weightInput,
+  weightOutput,
+  type BatchStatsOutput,
+  type TrainingProgram,
+} from './program.js';
+import type { ResolvedArchitecture } from '../../arch/resolve.js';
+import { createSession, f32Tensor } from './session.js';
+
+const f32 = Math.fround;
+
+/** A compiled training step: the graph's session and what the host feeds and reads around it. */
+export interface CompiledStep {
+  program: TrainingProgram;
+  session: ortTypes.InferenceSession;
+}
+
+export async function compileStep(resolved: ResolvedArchitecture, loss: LossName, opt: ResolvedOptimizer): Promise<CompiledStep> {
+  const program = buildTrainingGraph(resolved, loss, opt);
+  return { program, session: await createSession(program.bytes) };
+}
+
+/** Keras 2.2's zero-debiased moving averages of one batch-norm layer (state kept with the layer). */
+export interface DebiasState {
+  mean: Float32Array;
+  variance: Float32Array;
+  steps: number;
+}
+
+/** What a fit's steps read and write on the model. */
+export interface TrainTarget {
+  /** Every weight in Keras order; trainable ones are swapped for their updated buffers after each step. */
+  weights: Float32Array[];
+  debias: Map<string, DebiasState>;
+}
+
+/** A double buffer: the graph reads `cur` and writes `next`, then they swap. */
+interface Buffered {
+  cur: ortTypes.Tensor;
+  next: ortTypes.Tensor;
+}
+
+function buffered(data: Float32Array, shape: readonly number[], copy: boolean): Buffered {
+  return { cur: f32Tensor(copy ? data.slice() : data, shape), next: f32Tensor(new Float32Array(data.length), shape) };
+}
+
+/**
+ * One fit's training state (each fit is a compile + fit, so optimizer slots start at zero and `iterations`
+ * at 0). Parameters and slots live in double buffers that the step graph reads and writes in place
+ * (pre-allocated outputs), so a step allocates only its dropout masks' views.
+ */
+export class Trainer {
+  private iterations = 0;
+  private readonly params: { index: number; buf: Buffered }[];
+  private readonly slots: Buffered[][];
+  private readonly lossOut = f32Tensor(new Float32Array(1), []);
+  private readonly accOut = f32Tensor(new Float32Array(1), []);
+  private readonly stats: { spec: BatchStatsOutput; mean: ortTypes.Tensor; variance: ortTypes.Tensor }[];
+  private masks = new Map<number, Float32Array[]>();
+  private readonly gradScale: (n: number) => number;
+
+  constructor(
+    private readonly step_: CompiledStep,
+    private readonly opt: ResolvedOptimizer,
+    loss: LossName,
+    private readonly target: TrainTarget,
+    private readonly classes: number,
+  ) {
+    const { program } = step_;
+    this.params = program.trainable.map((w) => ({ index: w.index, buf: buffered(target.weights[w.index]!, w.shape, false) }));
+    this.slots = program.trainable.map((w) => program.slots.map(() => buffered(new Float32Array(target.weights[w.index]!.length), w.shape, false)));
+    this.stats = program.batchStats.map((spec) => ({
+      spec,
+      mean: f32Tensor(new Float32Array(spec.channels), [spec.channels]),
+      variance: f32Tensor(new Float32Array(spec.channels), [spec.channels]),
+    }));
+    this.gradScale = loss === 'categorical_crossentropy' ? (n) => -1 / n : (n) => 2 / (classes * n);
+  }
+
+  private masksFor(n: number): Float32Array[] {
+    let m = this.masks.get(n);
+    if (!m) {
+      m = this.step_.program.dropout.map((d) => new Float32Array(n * d.shape.reduce((a, b) => a * b, 1)));
+      this.masks.set(n, m);
+    }
+    return m;
+  }
+
+  async step(xb: F32Tensor, yb: F32Tensor, ctx: StepContext): Promise<StepResult> {
+    const { program, session } = this.step_;
+    const n = xb.shape[0]!;
+    const feeds: Record<string, ortTypes.Tensor> = {
+      [X]: f32Tensor(xb.data, xb.shape),
+      [Y]: f32Tensor(yb.data, yb.shape),
+      [LR]: f32Tensor(Float32Array.of(stepLearningRate(this.opt, this.iterations)), []),
+      [GRAD_SCALE]: f32Tensor(Float32Array.of(this.gradScale(n)), []),
+    };
+    // Dropout masks from the fit's seeded stream, in layer order, row-major: keep a unit when u ≥ rate.
+    const masks = this.masksFor(n);
+    program.dropout.forEach((d, i) => {
+      const m = masks[i]!;
+      const rng = ctx.dropoutRng;
+      for (let u = 0; u < m.length; u++) m[u] = rng.float() >= d.rate ? 1 : 0;
+      feeds[d.name] = f32Tensor(m, [n, ...d.shape]);
+    });
+    const fetches: Record<string, ortTypes.Tensor> = { [LOSS]: this.lossOut, [ACC]: this.accOut };
+    this.params.forEach(({ index, buf }, i) => {
+      feeds[weightInput(index)] = buf.cur;
+      fetches[weightOutput(index)] = buf.next;
+      this.slots[i]!.forEach((s, k) => {
+        feeds[slotInput(k, index)] = s.cur;
+        fetches[slotOutput(k, index)] = s.next;
+      });
+    });
+    for (const s of this.stats) {
+      fetches[s.spec.mean] = s.mean;
+      fetches[s.spec.variance] = s.variance;
+    }
+    await session.run(feeds, fetches);
+    this.iterations++;
+    for (const { index, buf } of this.params) {
+      [buf.cur, buf.next] = [buf.next, buf.cur];
+      this.target.weights[index] = buf.cur.data as Float32Array;
+    }
+    for (const slots of this.slots) for (const s of slots) [s.cur, s.next] = [s.next, s.cur];
+    for (const s of this.stats) this.updateMovingStatistics(s.spec, n, s.mean.data as Float32Array, s.variance.data as Float32Array);
+    return { loss: (this.lossOut.data as Float32Array)[0]!, acc: (this.accOut.data as Float32Array)[0]! };
+  }
+
+  /**
+   * Keras 2.2 BatchNormalization's update, once per step: the stored variance is the batch variance times
+   * n / (n − (1 + ε)) (keras/layers/normalization.py), and for 4-D inputs TensorFlow's fused batch norm has
+   * already applied Bessel's n / (n − 1); both statistics then go through TF's zero-debiased moving average
+   * (assign_moving_average(zero_debias=True)): biased −= (biased − value)·(1 − momentum),
+   * moving = biased / (1 − momentum^steps). Float32 arithmetic throughout, as the TF graph does it.
+   */
+  private updateMovingStatistics(spec: BatchStatsOutput, batch: number, mean: Float32Array, variance: Float32Array): void {
+    const n = batch * spec.perSample;
+    let factor = n / (n - (1 + spec.epsilon));
+    if (spec.rank === 4) factor *= n / Math.max(n - 1, 1);
+    const fFactor = f32(factor);
+    let state = this.target.debias.get(spec.layer);
+    if (!state) {
+      state = { mean: new Float32Array(spec.channels), variance: new Float32Array(spec.channels), steps: 0 };
+      this.target.debias.set(spec.layer, state);
+    }
+    state.steps++;
+    const keep = f32(1 - spec.momentum);
+    const correction = f32(1 - spec.momentum ** state.steps);
+    const movingMean = this.target.weights[spec.movingMean]!;
+    const movingVariance = this.target.weights[spec.movingVariance]!;
+    for (let c = 0; c < spec.channels; c++) {
+      const v = f32(variance[c]! * fFactor);
+      state.mean[c] = f32(state.mean[c]! - f32(f32(state.mean[c]! - mean[c]!) * keep));
+      state.variance[c] = f32(state.variance[c]! - f32(f32(state.variance[c]! - v) * keep));
+      movingMean[c] = f32(state.mean[c]! / correction);
+      movingVariance[c] = f32(state.variance[c]! / correction);
+    }
+  }
+}

@@ -52,6 +52,8 @@ export function guardModel(model: Model, arch: Architecture, impl: string): Mode
   };
 }
 
+const MAX_HISTORIES = 5;
+
 /**
  * model.fit as the implementation does it, observed for the reports: the History it returns is attached
  * to the running spec (artifact `histories`), and during a conformance run its progress is reported
@@ -89,9 +91,14 @@ async function observedFit(model: Model, x: F32Tensor, y: F32Tensor, config: Fit
   }
   const history = await model.fit!(x, y, config, observed);
   if (spec && history && Array.isArray(history.epochs)) {
-    const { validationData: _omit, ...rest } = config;
-    spec.histories.push({ config: { ...rest, ...(config.validationData ? { validationData: `${config.validationData.x.shape[0]} samples` } : {}) }, history });
-    spec.attach('histories', spec.histories);
+    // The first few are kept (a spec fitting many tiny models does not need all in a report); `fits` counts them all.
+    spec.fits = (spec.fits ?? 0) + 1;
+    if (spec.histories.length < MAX_HISTORIES) {
+      const { validationData: _omit, ...rest } = config;
+      spec.histories.push({ config: { ...rest, ...(config.validationData ? { validationData: `${config.validationData.x.shape[0]} samples` } : {}) }, history });
+      spec.attach('histories', spec.histories);
+    }
+    spec.attach('fits', spec.fits);
   }
   return history;
 }

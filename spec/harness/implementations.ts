@@ -1,7 +1,8 @@
-import { basename } from 'node:path';
 import type { Architecture } from '../../src/arch/types.js';
 import type { BuildOptions, Capabilities, Implementation, ImplementationInfo, Model } from '../../src/impl/interface.js';
 import { loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../../src/impl/registry.js';
+import { implementationName } from '../../src/conform/names.js';
+import { guardModel } from './guard.js';
 
 /**
  * An implementation under test, loaded on first use: spec files register their specs by name at
@@ -32,8 +33,9 @@ export class LazyImplementation implements Implementation {
   async info(): Promise<ImplementationInfo> {
     return (await this.load()).info();
   }
+  /** Models come back guarded: whatever they return is checked against the interface (see guard.ts). */
   async build(arch: Architecture, options?: BuildOptions): Promise<Model> {
-    return (await this.load()).build(arch, options);
+    return guardModel(await (await this.load()).build(arch, options), arch, this.name);
   }
   async close(): Promise<void> {
     if (this.loaded) await this.loaded.close?.();
@@ -45,4 +47,4 @@ export const implementationsUnderTest: LazyImplementation[] = (process.env.MNIST
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)
-  .map((s) => new LazyImplementation(SHIPPED_IMPLEMENTATIONS.includes(s) ? s : basename(s).replace(/\.[cm]?[jt]s$/, ''), s));
+  .map((s) => new LazyImplementation(implementationName(s), s));

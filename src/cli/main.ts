@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { MnistSpecError } from '../errors.js';
+import { registerConform } from './commands/conform.js';
 import { registerData } from './commands/data.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerSummary } from './commands/summary.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerSummary(program);
   registerReproduce(program);
+  registerConform(program);
   return program;
 }
 

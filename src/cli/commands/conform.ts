@@ -1,0 +1,262 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ArgumentError } from '../../errors.js';
+import { loadExpectations, type Expectations } from '../../conform/expectations.js';
+import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
+import { implementationName } from '../../conform/names.js';
+import { checkQuery } from '../../conform/query.js';
+import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
+import type { ReporterLine, ResultLine } from '../../conform/protocol.js';
+import { PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
+import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
+import { writeReports } from '../../conform/write.js';
+import { SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { machineInfo } from '../../reproduce/run.js';
+import { VERSION } from '../../version.js';
+
+interface ConformOptions {
+  impl?: string;
+  query: string[];
+  tier: string;
+  data?: string;
+  expectations?: string;
+  reportDir?: string;
+  shard?: string;
+  timeout?: number;
+  watchdogGrace?: number;
+  strict?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, checkQuery(v)];
+const positive = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0)) throw new ArgumentError(name, `must be a positive number, got "${v}"`);
+  return n;
+};
+
+const MARK: Record<SpecResult['status'], string> = { pass: '✓', fail: '✗', skip: '-', 'expected-fail': '○', 'unexpected-pass': '!' };
+
+/**
+ * A live display of a run: on a terminal a progress bar (with the training spec's epoch and batch while
+ * one runs) and each problem printed above it as it happens; otherwise one line per spec.
+ */
+export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgress: (p: Progress) => void; stop: () => void } {
+  const tty = !!out.isTTY;
+  let total = 0;
+  let doneCount = 0;
+  let current = '';
+  let training = '';
+  let multi: cliProgress.MultiBar | undefined;
+  let bar: cliProgress.SingleBar | undefined;
+  if (tty) {
+    multi = new cliProgress.MultiBar(
+      { stream: out, hideCursor: true, clearOnComplete: true, format: (o, p, payload: { current: string }) => `${cliProgress.Format.BarFormat(p.progress, o)} ${p.value}/${p.total} ${payload.current}`, barsize: 24, fps: 8 },
+      cliProgress.Presets.shades_classic,
+    );
+    bar = multi.create(1, 0, { current: 'collecting specs…' });
+  }
+  const say = (line: string): void => {
+    if (multi) multi.log(line + '\n');
+    else out.write(line + '\n');
+  };
+  const update = (): void => {
+    const cur = `${current}${training ? `  ${training}` : ''}`;
+    bar?.setTotal(Math.max(total, 1));
+    bar?.update(doneCount, { current: cur.length > 110 ? cur.slice(0, 109) + '…' : cur });
+  };
+  return {
+    onProgress(p) {
+      if (p.kind === 'planned') total = p.total;
+      else if (p.kind === 'start') {
+        current = p.name;
+        training = '';
+      } else if (p.kind === 'train') {
+        training = `epoch ${p.epoch + 1}/${p.epochs}${p.total ? ` ${p.seen}/${p.total}` : ''} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(4)}${p.valAcc !== undefined ? ` val_acc ${p.valAcc.toFixed(4)}` : ''}`;
+        if (!tty && p.epochEnd) say(`    ${p.name}: ${training}`);
+      } else if (p.kind === 'watchdog') say(`  ⏱ ${p.name}: no result after ${p.seconds.toFixed(0)} s — killed the runner; going on with the other specs`);
+      else if (p.kind === 'result') {
+        doneCount++;
+        const r = p.result;
+        if (r.name === current) training = '';
+        if (!tty || r.status === 'fail' || r.status === 'unexpected-pass') {
+          const extra = r.status === 'pass' ? (r.measured !== undefined ? `  ${formatMeasured(r.measured, 70)}` : '') : `  ${r.reason ?? ''}`;
+          say(`  ${MARK[r.status]} ${r.name} (${seconds(r.durationMs)})${extra.length > 160 ? extra.slice(0, 159) + '…' : extra}`);
+        }
+      }
+      update();
+    },
+    stop() {
+      multi?.stop();
+    },
+  };
+}
+
+export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.WriteStream = process.stdout): void {
+  const lines = ['', `${headline(r)} — ${r.implementation.declaredName ?? r.implementation.name} ${r.implementation.version ?? ''} (${r.implementation.backend ?? 'backend unknown'}), ${r.run.wallSeconds} s`];
+  const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
+  for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${s.name}: ${s.reason ?? ''}`);
+  const expected = r.specs.filter((s) => s.status === 'expected-fail');
+  if (expected.length) lines.push(`  ${expected.length} expected failure(s), as the expectations file says`);
+  for (const e of r.run.errors) lines.push(`  error: ${e.split('\n')[0]}`);
+  lines.push(`reports: ${files.join(', ')}`, '');
+  out.write(lines.join('\n'));
+}
+
+/** Expectations: the file given, else expectations/<impl>.json of a shipped implementation when there is one. */
+async function expectationsFor(opts: { expectations?: string; impl: string }): Promise<Expectations | undefined> {
+  if (opts.expectations) return loadExpectations(opts.expectations);
+  const shipped = join(PACKAGE_ROOT, 'expectations', `${opts.impl}.json`);
+  if (SHIPPED_IMPLEMENTATIONS.includes(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
+  return undefined;
+}
+
+function checkShard(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new ArgumentError('--shard', `must be i/n with 1 ≤ i ≤ n, got "${v}"`);
+  return v;
+}
+
+/** Read a report.json, a results .jsonl of the conform reporter, or vitest's --reporter=json output. */
+async function readResults(file: string): Promise<{ report?: ConformanceReport; lines?: ResultLine[] }> {
+  const text = await readFile(file, 'utf8').catch((e: Error) => {
+    throw new ArgumentError('merge', `cannot read ${file}: ${e.message}`);
+  });
+  if (file.endsWith('.jsonl')) {
+    return { lines: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ReporterLine).filter((l): l is ResultLine => l.t === 'result') };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ArgumentError('merge', `${file}: not JSON: ${(e as Error).message}`);
+  }
+  if (isReport(json)) return { report: json };
+  const lines = linesFromVitestJson(json);
+  if (!lines.length) throw new ArgumentError('merge', `${file}: neither a conformance report.json nor vitest JSON results`);
+  return { lines };
+}
+
+/** `mnist-spec conform`: run the specs against one implementation and write its reports. */
+export function registerConform(program: Command): void {
+  // `conform merge … --report-dir X`: options after a subcommand belong to that subcommand, which needs
+  // positional options on every command above it (program-level options are only -V and -h).
+  program.enablePositionalOptions();
+  const conform = program
+    .command('conform')
+    .description('run the specs against one implementation (shipped or your module) and write report.json, report.md, report.html and junit.xml')
+    .option('--impl <name|path>', `a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) or a module whose default export implements src/impl/interface.ts`)
+    .option('--query <pattern>', 'spec id pattern, CTS-style: `*` matches anything (e.g. model:summary:*); repeatable', collect, [])
+    .option('--tier <fast|full>', 'fast (default) or full (the notebooks\' own budgets; needs --data DIR)', 'fast')
+    .option('--data <DIR|embedded>', 'the full MNIST set as a directory of IDX files, or "embedded" for the embedded split only (default: MNIST_DIR)')
+    .option('--expectations <file>', 'JSON file of specs expected to fail or skip, each with a reason (default: expectations/<impl>.json for a shipped implementation)')
+    .option('--report-dir <dir>', 'where the reports go (default: reports/<impl>)')
+    .option('--shard <i/n>', 'run the i-th of n parts of the spec files (merge the parts with `conform merge`)')
+    .option('--timeout <seconds>', 'per-spec timeout for every spec, instead of each spec\'s own', positive('--timeout'))
+    .option('--watchdog-grace <seconds>', 'how long past its timeout a spec that blocks may stay silent before the runner is killed and restarted without it', positive('--watchdog-grace'), 15)
+    .option('--strict', 'an unexpected pass fails the run too')
+    .enablePositionalOptions()
+    .action(async (opts: ConformOptions) => {
+      if (!opts.impl) throw new ArgumentError('--impl', 'name a shipped implementation or a module path');
+      if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
+      const shard = checkShard(opts.shard);
+      const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
+      const name = implementationName(SHIPPED_IMPLEMENTATIONS.includes(opts.impl) ? opts.impl : resolve(opts.impl));
+      const reportDir = opts.reportDir ?? join('reports', name);
+      process.stdout.write(`mnist-spec ${VERSION} conform: ${name} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
+      const live = liveDisplay();
+      let report: ConformanceReport;
+      try {
+        report = await runConformance({
+          impl: opts.impl,
+          queries: opts.query,
+          tier: opts.tier,
+          ...(opts.data ? { data: opts.data } : {}),
+          ...(expectations ? { expectations } : {}),
+          ...(shard ? { shard } : {}),
+          ...(opts.timeout ? { specTimeoutMs: opts.timeout * 1000 } : {}),
+          ...(opts.watchdogGrace ? { graceMs: opts.watchdogGrace * 1000 } : {}),
+          strict: !!opts.strict,
+          onProgress: live.onProgress,
+          command: ['mnist-spec', ...process.argv.slice(2)].join(' '),
+        });
+      } finally {
+        live.stop();
+      }
+      const files = await writeReports(reportDir, report, { strict: !!opts.strict });
+      printSummary(report, files);
+      process.exitCode = report.summary.ok ? 0 : 1;
+    });
+
+  conform
+    .command('merge')
+    .description('merge the results of shards (report.json files, conform reporter .jsonl, or vitest --reporter=json output) into one report')
+    .argument('<files...>', 'result files')
+    .option('--impl <name>', 'keep only this implementation\'s specs (needed for vitest JSON holding several)')
+    .option('--expectations <file>', 'judge raw results against this expectations file')
+    .option('--report-dir <dir>', 'where the merged reports go (default: reports/<impl>)')
+    .option('--strict', 'an unexpected pass fails the run too')
+    .action(async (files: string[], opts: { impl?: string; expectations?: string; reportDir?: string; strict?: boolean }) => {
+      const expectations = opts.expectations ? await loadExpectations(opts.expectations) : undefined;
+      const reports: ConformanceReport[] = [];
+      const loose: ResultLine[] = [];
+      for (const f of files) {
+        const r = await readResults(f);
+        if (r.report) reports.push(r.report);
+        else loose.push(...r.lines!);
+      }
+      if (loose.length) {
+        const impl = opts.impl ?? reports[0]?.implementation.name ?? loose.find((l) => l.name.includes(' > '))?.name.split(' > ')[0];
+        if (!impl) throw new ArgumentError('--impl', 'name the implementation whose results these are');
+        // Specs another shard or the name filter left out are reported skipped without a reason: not part of the run.
+        const mine = loose.filter((l) => l.name.startsWith(`${impl} > `) && (l.state !== 'skipped' || (l.spec as { skipReason?: string } | undefined)?.skipReason));
+        const specs = sortSpecs(mine.map((l) => toSpecResult(l, expectations)));
+        const now = new Date().toISOString();
+        reports.push({
+          kind: 'mnist-spec/conformance-report',
+          schemaVersion: 1,
+          suite: { name: 'mnist-spec', version: VERSION, commit: null, dirty: null },
+          implementation: { name: impl, module: impl },
+          machine: machineInfo(),
+          data: { embedded: null, full: null, note: 'merged from raw vitest results: data provenance not recorded' },
+          run: { command: `mnist-spec conform merge ${files.join(' ')}`, tier: process.env.MNIST_SPEC_TIER ?? 'fast', queries: ['*'], shards: [], expectationsFile: expectations?.file ?? null, startedAt: now, finishedAt: now, wallSeconds: 0, specFiles: [...new Set(mine.map((l) => l.file))], watchdogKills: 0, errors: [] },
+          summary: summarize(specs, !!opts.strict),
+          specs,
+        });
+      }
+      if (!reports.length) throw new ArgumentError('merge', 'no results in the files given');
+      const merged = mergeReports(reports, !!opts.strict);
+      const written = await writeReports(opts.reportDir ?? join('reports', merged.implementation.name), merged, { strict: !!opts.strict });
+      printSummary(merged, written);
+      process.exitCode = merged.summary.ok ? 0 : 1;
+    });
+
+  conform
+    .command('faults')
+    .description('run conform on every deliberately faulty implementation in examples/faulty and report which specs caught each')
+    .option('--query <pattern>', 'spec id pattern; repeatable (default: every spec)', collect, [])
+    .option('--only <name>', 'only this faulty implementation; repeatable', (v: string, p: string[]) => [...p, v], [])
+    .option('--data <DIR|embedded>', 'as for conform')
+    .option('--report-dir <dir>', 'where summary.md and summary.json go', 'reports/faults')
+    .option('--each', 'also write each faulty implementation\'s own reports, in <report-dir>/<name>/')
+    .action(async (opts: { query: string[]; only: string[]; data?: string; reportDir: string; each?: boolean }) => {
+      const sweep = await sweepFaults({
+        ...(opts.query.length ? { queries: opts.query } : {}),
+        ...(opts.only.length ? { only: opts.only } : {}),
+        ...(opts.data ? { data: opts.data } : {}),
+        ...(opts.each ? { reportDir: opts.reportDir } : {}),
+        onFault: (f, i, n) => process.stdout.write(`[${i + 1}/${n}] ${f.file}: ${f.bug}\n`),
+      });
+      for (const v of sweep.verdicts) process.stdout.write(`  ${v.caught ? 'caught' : 'NOT CAUGHT'} ${v.fault.name}: ${v.caughtBy.join(', ') || '—'}\n`);
+      await mkdir(opts.reportDir, { recursive: true });
+      await writeFileAtomic(join(opts.reportDir, 'summary.json'), JSON.stringify(sweep, null, 1) + '\n');
+      const md = renderFaultSweep(sweep);
+      await writeFileAtomic(join(opts.reportDir, 'summary.md'), md);
+      process.stdout.write('\n' + md);
+      process.exitCode = sweep.caught === sweep.planted ? 0 : 1;
+    });
+}

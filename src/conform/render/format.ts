@@ -1,0 +1,93 @@
+import type { History } from '../../train/config.js';
+import type { ConformanceReport, SpecResult, Status } from '../report.js';
+
+/** Helpers shared by the Markdown, HTML and JUnit renderings of a report. */
+
+export const STATUS_LABEL: Record<Status, string> = {
+  pass: 'pass',
+  fail: 'FAIL',
+  skip: 'skip',
+  'expected-fail': 'expected fail',
+  'unexpected-pass': 'UNEXPECTED PASS',
+};
+
+/** A number as a person reads it: integers whole, others with 4–6 significant digits. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  return String(Number(v.toPrecision(a < 1 ? 4 : 6)));
+}
+
+/** A measured value in one line: numbers formatted, objects as `key value` pairs, long things cut. */
+export function formatMeasured(v: unknown, max = 120): string {
+  let s: string;
+  if (v === undefined || v === null) s = '';
+  else if (typeof v === 'number') s = formatNumber(v);
+  else if (typeof v === 'string') s = v;
+  else if (Array.isArray(v)) s = v.map((x) => formatMeasured(x, 40)).join(', ');
+  else if (typeof v === 'object') {
+    s = Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${k} ${typeof x === 'object' && x !== null ? JSON.stringify(x) : formatMeasured(x, 40)}`)
+      .join(', ');
+  } else s = String(v);
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/** `seeds/001_….txt` → `001`; anything else unchanged. */
+export function notebookOf(source: string): string | undefined {
+  return /^seeds\/(\d{3})_/.exec(source)?.[1];
+}
+
+export const seconds = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+
+/** Specs whose claim is something a notebook printed or wrote: the rows of the notebook-vs-measured table. */
+export function notebookRows(r: ConformanceReport): SpecResult[] {
+  return r.specs
+    .filter((s) => s.claim && notebookOf(s.claim.source))
+    .sort((a, b) => notebookOf(a.claim!.source)!.localeCompare(notebookOf(b.claim!.source)!) || a.id.localeCompare(b.id));
+}
+
+export interface Curve {
+  spec: SpecResult;
+  history: History;
+  config: Record<string, unknown>;
+}
+
+/** The training histories the specs recorded, notebook-scale ones (≥ 1,000 training samples) only. */
+export function curves(r: ConformanceReport): Curve[] {
+  const out: Curve[] = [];
+  for (const s of r.specs) {
+    const hs = s.artifacts?.histories as { config: Record<string, unknown>; history: History }[] | undefined;
+    if (!Array.isArray(hs)) continue;
+    for (const h of hs) if (h.history?.trainSamples >= 1000 && h.history.epochs.length > 0) out.push({ spec: s, history: h.history, config: h.config });
+  }
+  return out;
+}
+
+export interface Confusion {
+  labels: number[];
+  matrix: number[][];
+}
+export interface Misclassified {
+  data: string;
+  total: number;
+  shown: number;
+  samples: { index: number; label: number; predicted: number; confidence: number; pixels: string }[];
+}
+
+/** The evaluations (confusion matrix and misclassified digits) the specs attached. */
+export function evaluations(r: ConformanceReport): { spec: SpecResult; confusion?: Confusion; misclassified?: Misclassified }[] {
+  return r.specs
+    .filter((s) => s.artifacts?.confusion || s.artifacts?.misclassified)
+    .map((s) => ({ spec: s, confusion: s.artifacts!.confusion as Confusion | undefined, misclassified: s.artifacts!.misclassified as Misclassified | undefined }));
+}
+
+export function headline(r: ConformanceReport): string {
+  const s = r.summary;
+  const parts = [`${s.pass} pass`, `${s.fail} fail`, `${s.skip} skip`];
+  if (s.expectedFail) parts.push(`${s.expectedFail} expected fail`);
+  if (s.unexpectedPass) parts.push(`${s.unexpectedPass} unexpected pass`);
+  return `${s.ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join(', ')} (${s.total} specs)`;
+}

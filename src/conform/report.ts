@@ -1,0 +1,236 @@
+import type { Provenance } from '../data/types.js';
+import type { Capabilities } from '../impl/interface.js';
+import type { RunRecord } from '../reproduce/run.js';
+import { expectationFor, type Expectation, type Expectations } from './expectations.js';
+import type { ResultLine } from './protocol.js';
+
+/**
+ * report.json: everything a conformance run established, the one source report.md, report.html and
+ * junit.xml are rendered from and `conform merge` combines. Versioned by `schemaVersion`.
+ */
+export const REPORT_KIND = 'mnist-spec/conformance-report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** pass; fail; skip (with its reason); expected-fail and unexpected-pass (against the expectations file). */
+export type Status = 'pass' | 'fail' | 'skip' | 'expected-fail' | 'unexpected-pass';
+export const STATUSES: readonly Status[] = ['fail', 'unexpected-pass', 'expected-fail', 'pass', 'skip'];
+
+export interface SpecResult {
+  id: string;
+  /** `<impl> > <id>`, or the id of a spec outside forEachImplementation. */
+  name: string;
+  file: string;
+  /** Where the behaviour is defined: a seed notebook and the text it printed, Keras, or a contract. */
+  claim: { source: string; quote: string } | null;
+  tier: string;
+  tags: string[];
+  stochastic?: string;
+  status: Status;
+  /** Why it skipped, the first line of why it failed, or the expectation's reason. */
+  reason?: string;
+  measured?: unknown;
+  bound?: string;
+  durationMs: number;
+  logs: string[];
+  errors: string[];
+  artifacts?: Record<string, unknown>;
+  expectation?: Expectation;
+}
+
+export interface ImplementationSection {
+  /** The name its specs ran under. */
+  name: string;
+  /** `--impl` as given: a shipped name or the module path. */
+  module: string;
+  declaredName?: string;
+  version?: string;
+  capabilities?: Capabilities;
+  backend?: string;
+  details?: Record<string, string | number | boolean>;
+  infoError?: string;
+}
+
+export interface ConformanceReport {
+  kind: typeof REPORT_KIND;
+  schemaVersion: number;
+  suite: { name: 'mnist-spec'; version: string; commit: string | null; dirty: boolean | null };
+  implementation: ImplementationSection;
+  machine: RunRecord['machine'];
+  /** The data the specs read: the embedded split always; the full set when MNIST_DIR/--data named one. */
+  data: { embedded: Provenance | null; full: Provenance | null; note?: string };
+  run: {
+    command: string;
+    tier: string;
+    queries: string[];
+    /** `i/n` of this run, or every shard a merged report combines. */
+    shards: string[];
+    expectationsFile: string | null;
+    startedAt: string;
+    finishedAt: string;
+    wallSeconds: number;
+    specFiles: string[];
+    /** Runner restarts after the watchdog killed a hung spec. */
+    watchdogKills: number;
+    /** Errors outside any spec (a spec file that failed to load, a crashed worker). */
+    errors: string[];
+  };
+  summary: Summary;
+  specs: SpecResult[];
+}
+
+export interface Summary {
+  total: number;
+  pass: number;
+  fail: number;
+  skip: number;
+  expectedFail: number;
+  unexpectedPass: number;
+  /** Nothing unexpected failed: the exit status of `conform` is 0. */
+  ok: boolean;
+}
+
+interface RecordedSpecLike {
+  id?: string;
+  claim?: { source: string; quote: string };
+  tier?: string;
+  tags?: string[];
+  stochastic?: string;
+  measured?: unknown;
+  bound?: string;
+  skipReason?: string;
+  artifacts?: Record<string, unknown>;
+}
+
+const firstLine = (s: string | undefined): string | undefined => s?.split('\n').find((l) => l.trim())?.trim();
+
+/** One reporter line, judged against the expectations. */
+export function toSpecResult(line: ResultLine, expectations?: Expectations): SpecResult {
+  const meta = (line.spec ?? {}) as RecordedSpecLike;
+  const id = meta.id ?? line.name.split(' > ').pop()!;
+  const expectation = expectationFor(id, expectations);
+  let status: Status;
+  let reason: string | undefined;
+  switch (line.state) {
+    case 'passed':
+      status = expectation?.status === 'fail' ? 'unexpected-pass' : 'pass';
+      if (status === 'unexpected-pass') reason = `expected to fail (${expectation!.reason}) but passed: update the expectations file`;
+      break;
+    case 'failed':
+      status = expectation?.status === 'fail' ? 'expected-fail' : 'fail';
+      reason = status === 'expected-fail' ? `expected: ${expectation!.reason}` : (firstLine(line.errors[0]) ?? 'failed');
+      break;
+    default:
+      status = 'skip';
+      reason = meta.skipReason ?? (line.state === 'pending' ? 'not run' : 'skipped');
+  }
+  return {
+    id,
+    name: line.name,
+    file: line.file,
+    claim: meta.claim ?? null,
+    tier: meta.tier ?? 'fast',
+    tags: meta.tags ?? [],
+    ...(meta.stochastic ? { stochastic: meta.stochastic } : {}),
+    status,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(meta.measured !== undefined ? { measured: meta.measured } : {}),
+    ...(meta.bound !== undefined ? { bound: meta.bound } : {}),
+    durationMs: Math.round(line.durationMs * 10) / 10,
+    logs: line.logs,
+    errors: line.errors,
+    ...(meta.artifacts ? { artifacts: meta.artifacts } : {}),
+    ...(expectation ? { expectation } : {}),
+  };
+}
+
+export function summarize(specs: readonly SpecResult[], strict = false): Summary {
+  const count = (s: Status): number => specs.filter((x) => x.status === s).length;
+  const s = {
+    total: specs.length,
+    pass: count('pass'),
+    fail: count('fail'),
+    skip: count('skip'),
+    expectedFail: count('expected-fail'),
+    unexpectedPass: count('unexpected-pass'),
+  };
+  return { ...s, ok: s.fail === 0 && (!strict || s.unexpectedPass === 0) };
+}
+
+/** Order specs for reading: by id, the implementation-independent ones first. */
+export function sortSpecs(specs: SpecResult[]): SpecResult[] {
+  return specs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.name < b.name ? -1 : 1));
+}
+
+const rank = (s: Status): number => STATUSES.indexOf(s);
+
+/**
+ * Combine the reports of one implementation's shards (or re-runs) into one: a spec reported twice keeps its
+ * worst status; run times span all of them.
+ */
+export function mergeReports(reports: readonly ConformanceReport[], strict = false): ConformanceReport {
+  if (reports.length === 0) throw new RangeError('mergeReports: no reports');
+  const names = new Set(reports.map((r) => r.implementation.name));
+  if (names.size > 1) throw new RangeError(`mergeReports: reports of different implementations (${[...names].join(', ')})`);
+  const byName = new Map<string, SpecResult>();
+  for (const r of reports)
+    for (const s of r.specs) {
+      const prev = byName.get(s.name);
+      if (!prev || rank(s.status) < rank(prev.status)) byName.set(s.name, s);
+    }
+  const specs = sortSpecs([...byName.values()]);
+  const first = reports.find((r) => r.implementation.backend) ?? reports[0]!;
+  const started = reports.map((r) => r.run.startedAt).sort()[0]!;
+  const finished = reports.map((r) => r.run.finishedAt).sort().pop()!;
+  return {
+    ...first,
+    data: reports.find((r) => r.data.full)?.data ?? first.data,
+    run: {
+      ...first.run,
+      shards: [...new Set(reports.flatMap((r) => r.run.shards))].sort(),
+      queries: [...new Set(reports.flatMap((r) => r.run.queries))],
+      startedAt: started,
+      finishedAt: finished,
+      wallSeconds: Math.round(reports.reduce((a, r) => a + r.run.wallSeconds, 0) * 10) / 10,
+      specFiles: [...new Set(reports.flatMap((r) => r.run.specFiles))].sort(),
+      watchdogKills: reports.reduce((a, r) => a + r.run.watchdogKills, 0),
+      errors: reports.flatMap((r) => r.run.errors),
+    },
+    summary: summarize(specs, strict),
+    specs,
+  };
+}
+
+/** Is this parsed JSON a conformance report this version can read? */
+export function isReport(v: unknown): v is ConformanceReport {
+  const r = v as ConformanceReport | undefined;
+  return !!r && r.kind === REPORT_KIND && typeof r.schemaVersion === 'number' && Array.isArray(r.specs);
+}
+
+/** vitest's own JSON reporter output (`--reporter=json`), which carries task.meta, as reporter lines. */
+export function linesFromVitestJson(json: unknown): ResultLine[] {
+  const j = json as { testResults?: { name: string; assertionResults: VitestAssertion[] }[] };
+  if (!j || !Array.isArray(j.testResults)) return [];
+  return j.testResults.flatMap((f) =>
+    f.assertionResults.map(
+      (a): ResultLine => ({
+        t: 'result',
+        name: [...a.ancestorTitles, a.title].join(' > '),
+        file: f.name,
+        state: a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : a.status === 'skipped' ? 'skipped' : 'pending',
+        durationMs: a.duration ?? 0,
+        errors: a.failureMessages ?? [],
+        logs: [],
+        spec: a.meta?.spec,
+      }),
+    ),
+  );
+}
+
+interface VitestAssertion {
+  ancestorTitles: string[];
+  title: string;
+  status: string;
+  duration?: number | null;
+  failureMessages?: string[];
+  meta?: { spec?: unknown };
+}

@@ -1,0 +1,82 @@
+import { appendFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
+import { ENV, type ReporterLine, type ResultLine, type SpecState } from './protocol.js';
+
+/**
+ * The vitest reporter of a conformance run: one JSON line per spec that ran (its state, duration, errors,
+ * console output and task.meta.spec), appended to the file in MNIST_SPEC_RESULTS (or `options.file`).
+ * Appending line by line means a run that is killed part way keeps every result it had.
+ *
+ * It also works on its own, e.g. for a vitest run split with --shard:
+ *   MNIST_SPEC_RESULTS=results-1.jsonl npx vitest run --shard=1/3 --reporter=default --reporter=./node_modules/mnist-spec/dist/conform/reporter.js
+ * then `mnist-spec conform merge results-*.jsonl`.
+ */
+export default class ConformReporter implements Reporter {
+  private readonly file: string | undefined;
+  private root = process.cwd();
+  private readonly logs = new Map<string, string[]>();
+
+  constructor(options: { file?: string } = {}) {
+    this.file = options.file ?? process.env[ENV.results];
+  }
+
+  private write(line: ReporterLine): void {
+    if (this.file) appendFileSync(this.file, JSON.stringify(line) + '\n');
+  }
+
+  onInit(vitest: { config: { root: string } }): void {
+    this.root = vitest.config.root;
+  }
+
+  private fileOf(module: TestModule): string {
+    return relative(this.root, module.moduleId).split('\\').join('/');
+  }
+
+  onUserConsoleLog(log: { content: string; taskId?: string; type: 'stdout' | 'stderr' }): void {
+    if (!log.taskId) return;
+    const list = this.logs.get(log.taskId) ?? [];
+    if (list.length < 200) list.push((log.type === 'stderr' ? '[stderr] ' : '') + log.content.replace(/\n$/, ''));
+    this.logs.set(log.taskId, list);
+  }
+
+  onTestModuleCollected(module: TestModule): void {
+    const names = [...module.children.allTests()].filter((t) => t.options.mode === 'run').map(nameOf);
+    this.write({ t: 'collected', file: this.fileOf(module), names });
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    // Tests the name pattern filtered out are reported as skipped with mode 'skip': not part of this run.
+    if (test.options.mode !== 'run') return;
+    const result = test.result();
+    const state: SpecState = result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : result.state === 'skipped' ? 'skipped' : 'pending';
+    const errors = (result.errors ?? []).map((e) => [e.message, e.diff ? `\n${e.diff}` : '', e.stack ? `\n${e.stack}` : ''].join(''));
+    const line: ResultLine = {
+      t: 'result',
+      name: nameOf(test),
+      file: this.fileOf(test.module),
+      state,
+      durationMs: test.diagnostic()?.duration ?? 0,
+      errors,
+      logs: this.logs.get(test.id) ?? [],
+      spec: (test.meta() as { spec?: unknown }).spec,
+    };
+    this.logs.delete(test.id);
+    this.write(line);
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    this.write({ t: 'module-end', file: this.fileOf(module), errors: module.errors().map((e) => e.message) });
+  }
+
+  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<{ message: string }>, reason: TestRunEndReason): void {
+    this.write({ t: 'run-end', errors: unhandled.map((e) => e.message), reason });
+  }
+}
+
+/** `<describe> > <test>` without the file: `tfjs > model:summary:recipe=001`, or the bare id. */
+function nameOf(test: TestCase): string {
+  const parts = [test.name];
+  for (let p = test.parent; p.type === 'suite'; p = p.parent) parts.unshift(p.name);
+  return parts.join(' > ');
+}

@@ -1,0 +1,406 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadData } from '../data/load.js';
+import type { Provenance } from '../data/types.js';
+import { ArgumentError } from '../errors.js';
+import { loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
+import { machineInfo } from '../reproduce/run.js';
+import { VERSION } from '../version.js';
+import type { ChildConfig } from './child.js';
+import { skipPatterns, type Expectations } from './expectations.js';
+import { implementationName } from './names.js';
+import { ENV, type ReporterLine, type ResultLine, type SpecEvent } from './protocol.js';
+import { testNamePattern } from './query.js';
+import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type ConformanceReport, type ImplementationSection } from './report.js';
+
+/** The package root: where spec/, vitest.config.ts and dist/ are (this file is src/conform or dist/conform). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
+
+export interface ConformOptions {
+  /** A shipped implementation's name or a path to a module exporting one. */
+  impl: string;
+  /** Spec id patterns (query.ts); default everything. */
+  queries?: string[];
+  tier?: 'fast' | 'full';
+  /** 'embedded' (no full-data specs), a directory of the four IDX files, or undefined (MNIST_DIR as set). */
+  data?: string;
+  expectations?: Expectations;
+  /** vitest shard `i/n`: this run's part of the spec files. */
+  shard?: string;
+  /** Override every spec's own timeout (ms). */
+  specTimeoutMs?: number;
+  /** How long past its timeout a spec may stay silent before the watchdog kills the runner (ms). */
+  graceMs?: number;
+  /** Unexpected passes fail the run too. */
+  strict?: boolean;
+  /** Progress of the run, for a live display. */
+  onProgress?: (p: Progress) => void;
+  /** The command line, for the report. */
+  command?: string;
+  root?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a live display is told. */
+export type Progress =
+  | { kind: 'planned'; total: number }
+  | { kind: 'start'; name: string }
+  | { kind: 'train'; name: string; epoch: number; epochs: number; seen: number; total: number; loss: number; acc: number; epochEnd?: boolean; valAcc?: number }
+  | { kind: 'result'; result: ReturnType<typeof toSpecResult> }
+  | { kind: 'watchdog'; name: string; seconds: number };
+
+/**
+ * Spec files that register specs per implementation: those the conformance of an implementation is judged
+ * by. With queries, only the files that can hold a matching spec: a file that never writes a query's area
+ * (`'inference:` of `inference:forward:*`) registers none of its specs.
+ */
+export function conformSpecFiles(root = PACKAGE_ROOT, queries: readonly string[] = ['*']): string[] {
+  const dir = join(root, 'spec');
+  // Only the area (`inference:`) is trusted to be literal: the rest of an id is often built from parameters.
+  const prefixes = queries.map((q) => {
+    const literal = q.split('*')[0]!;
+    return literal.includes(':') ? literal.slice(0, literal.indexOf(':') + 1) : '';
+  });
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.spec.ts') && !f.split(/[\\/]/).includes('harness'))
+    .map((f) => join(dir, f))
+    .filter((f) => {
+      const text = sourceWithLocalImports(f, dir, join(dir, 'harness'));
+      return text.includes('forEachImplementation(') && prefixes.some((p) => text.includes(p));
+    })
+    .sort();
+}
+
+/**
+ * A spec file's text with that of the modules it imports by relative path, transitively (a file may
+ * register its specs through a helper, as spec/notebooks/outcomes.ts does), within spec/ and the harness excepted.
+ */
+function sourceWithLocalImports(file: string, specDir: string, harness: string, seen = new Set<string>()): string {
+  if (seen.has(file) || !file.startsWith(specDir) || file.startsWith(harness) || !existsSync(file)) return '';
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  const imports = [...text.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+  return [text, ...imports.map((i) => sourceWithLocalImports(i, specDir, harness, seen))].join('\n');
+}
+
+/** A file's lines appended since the last read. */
+class Tail {
+  private offset = 0;
+  private rest = '';
+  constructor(private readonly file: string) {}
+  read<T>(): T[] {
+    if (!existsSync(this.file)) return [];
+    const fd = openSync(this.file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.offset) return [];
+      const buf = Buffer.alloc(size - this.offset);
+      readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      const text = this.rest + buf.toString('utf8');
+      const lines = text.split('\n');
+      this.rest = lines.pop()!;
+      return lines.filter(Boolean).map((l) => JSON.parse(l) as T);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function gitState(root: string): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+async function provenanceOf(data: string | undefined): Promise<Provenance | null> {
+  if (!data) return null;
+  return (await loadData({ data })).provenance;
+}
+
+interface Attempt {
+  results: ResultLine[];
+  collected: Map<string, string>;
+  moduleErrors: string[];
+  runEnded: boolean;
+  runErrors: string[];
+  hung: { name: string; seconds: number } | undefined;
+  exitCode: number | null;
+  stderr: string;
+}
+
+/**
+ * Run the conformance specs against one implementation and build its report. The specs run in a child
+ * process (dist/conform/child.js: vitest with the conform reporter). A spec that blocks past its timeout
+ * plus `graceMs` without a result has the runner killed: it is failed as a timeout, and a new runner
+ * carries on with the specs not yet done. Nothing here writes a report file (see write.ts).
+ */
+export async function runConformance(opts: ConformOptions): Promise<ConformanceReport> {
+  const { impl, ...rest } = opts;
+  return (await runConformanceOfMany({ ...rest, impls: [impl] }))[0]!;
+}
+
+/**
+ * The same for several implementations in one vitest run (one report each): how the fault proof judges
+ * every planted fault at the cost of one run. The expectations, if any, apply to all of them.
+ */
+export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & { impls: string[] }): Promise<ConformanceReport[]> {
+  const root = opts.root ?? PACKAGE_ROOT;
+  const child = join(root, 'dist', 'conform', 'child.js');
+  if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
+  const targets = opts.impls.map((given) => {
+    const isShipped = SHIPPED_IMPLEMENTATIONS.includes(given);
+    const modulePath = isShipped ? given : resolve(given);
+    if (!isShipped && !existsSync(modulePath)) throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor an existing module path`);
+    return { given, modulePath, name: implementationName(modulePath) };
+  });
+  const names = targets.map((t) => t.name);
+  if (new Set(names).size !== names.length) throw new ArgumentError('--impl', `two implementations would run under the same name: ${names.join(', ')}`);
+  const queries = opts.queries?.length ? opts.queries : ['*'];
+  const tier = opts.tier ?? 'fast';
+  const graceMs = opts.graceMs ?? 15_000;
+  const files = conformSpecFiles(root, queries);
+  const started = Date.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-conform-'));
+
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), MNIST_SPEC_IMPL: targets.map((t) => t.modulePath).join(','), MNIST_SPEC_TIER: tier };
+  if (opts.data === 'embedded') delete env.MNIST_DIR;
+  else if (opts.data) env.MNIST_DIR = resolve(opts.data);
+  const skips = names.flatMap((n) => skipPatterns(opts.expectations, n));
+  if (skips.length) env[ENV.skip] = JSON.stringify(skips);
+  else delete env[ENV.skip];
+
+  const done = new Map<string, ResultLine>();
+  const synthetic: ResultLine[] = [];
+  const implEvents: Extract<SpecEvent, { t: 'impl' }>[] = [];
+  const runErrors: string[] = [];
+  const plannedNames = new Set<string>();
+  let kills = 0;
+
+  try {
+    // No spec file can hold a matching spec: nothing to run (vitest with no file filter would run everything).
+    for (let attempt = 0; files.length > 0; attempt++) {
+      const exclude = [...done.keys(), ...synthetic.map((s) => s.name)];
+      const events = join(scratch, `events-${attempt}.jsonl`);
+      const results = join(scratch, `results-${attempt}.jsonl`);
+      const cfg: ChildConfig = {
+        root,
+        config: join(root, 'vitest.config.ts'),
+        files,
+        testNamePattern: testNamePattern(names, queries, exclude),
+        results,
+        ...(opts.shard ? { shard: opts.shard } : {}),
+        ...(opts.specTimeoutMs ? { testTimeout: opts.specTimeoutMs } : {}),
+      };
+      const a = await runAttempt(child, cfg, { ...env, [ENV.events]: events, [ENV.results]: results }, graceMs, (p) => {
+        if (p.kind === 'collected') {
+          const before = plannedNames.size;
+          for (const n of p.names) plannedNames.add(n);
+          if (plannedNames.size !== before) opts.onProgress?.({ kind: 'planned', total: plannedNames.size });
+        } else opts.onProgress?.(p);
+      }, implEvents, opts.expectations);
+      for (const r of a.results) done.set(r.name, r);
+      runErrors.push(...a.moduleErrors, ...a.runErrors);
+      if (a.hung) {
+        kills++;
+        const line: ResultLine = {
+          t: 'result',
+          name: a.hung.name,
+          file: a.collected.get(a.hung.name) ?? '',
+          state: 'failed',
+          durationMs: a.hung.seconds * 1000,
+          errors: [
+            `timeout: no result after ${a.hung.seconds.toFixed(0)} s (its own timeout plus ${graceMs / 1000} s): the implementation blocked the ` +
+              'event loop or never returned; the conform watchdog killed the runner and went on with the other specs',
+          ],
+          logs: [],
+        };
+        synthetic.push(line);
+        opts.onProgress?.({ kind: 'watchdog', name: a.hung.name, seconds: a.hung.seconds });
+        opts.onProgress?.({ kind: 'result', result: toSpecResult(line, opts.expectations) });
+        if (attempt > 50) throw new Error('conform: the watchdog had to restart the runner more than 50 times');
+        continue;
+      }
+      if (a.exitCode !== 0 && !a.runEnded) runErrors.push(`the spec runner exited with code ${a.exitCode}: ${a.stderr.trim().split('\n').slice(-15).join('\n')}`);
+      // Specs collected to run that never reported: their worker died.
+      for (const [n, file] of a.collected) {
+        if (done.has(n) || synthetic.some((s) => s.name === n)) continue;
+        const why = a.moduleErrors.length ? a.moduleErrors.join('; ') : 'no result reported (the worker running it exited)';
+        synthetic.push({ t: 'result', name: n, file, state: 'failed', durationMs: 0, errors: [`no result: ${why}`], logs: [] });
+      }
+      break;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const all = [...done.values(), ...synthetic];
+  const finished = Date.now();
+  const mnistDir = env.MNIST_DIR;
+  const full = mnistDir ? await provenanceOf(mnistDir).catch((e: Error) => ({ error: e.message }) as unknown as Provenance) : null;
+  const embedded = await provenanceOf('embedded');
+  const git = gitState(root);
+  const reports: ConformanceReport[] = [];
+  for (const t of targets) {
+    const mine = all.filter((l) => l.name.startsWith(`${t.name} > `));
+    const specs = sortSpecs(mine.map((l) => toSpecResult(l, opts.expectations)));
+    const implementation = await implementationSection(t.name, t.given, t.modulePath, implEvents.filter((e) => e.name === t.name));
+    reports.push({
+      kind: REPORT_KIND,
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      suite: { name: 'mnist-spec', version: VERSION, ...git },
+      implementation,
+      machine: machineInfo(),
+      data: {
+        embedded,
+        full,
+        ...(full ? {} : { note: 'no full MNIST set (MNIST_DIR / --data DIR): the specs that need it are skipped' }),
+      },
+      run: {
+        command: opts.command ?? `mnist-spec conform --impl ${t.given}`,
+        tier,
+        queries,
+        shards: opts.shard ? [opts.shard] : [],
+        expectationsFile: opts.expectations?.file ?? null,
+        startedAt: new Date(started).toISOString(),
+        finishedAt: new Date(finished).toISOString(),
+        wallSeconds: Math.round((finished - started) / 100) / 10,
+        specFiles: files.map((f) => relative(root, f).split('\\').join('/')),
+        watchdogKills: kills,
+        errors: [...new Set(runErrors.filter(Boolean))],
+      },
+      summary: summarize(specs, opts.strict),
+      specs,
+    });
+  }
+  return reports;
+}
+
+async function implementationSection(name: string, given: string, modulePath: string, events: Extract<SpecEvent, { t: 'impl' }>[]): Promise<ImplementationSection> {
+  const e = events.find((x) => x.info) ?? events[0];
+  if (e) {
+    return {
+      name,
+      module: given,
+      declaredName: e.declaredName,
+      version: e.version,
+      capabilities: e.capabilities,
+      ...(e.info ? { backend: e.info.backend, ...(e.info.details ? { details: e.info.details } : {}) } : {}),
+      ...(e.infoError ? { infoError: e.infoError } : {}),
+    };
+  }
+  // No spec loaded it (everything filtered or skipped): ask it directly when Node can load it.
+  if (SHIPPED_IMPLEMENTATIONS.includes(given) || /\.[cm]?js$/.test(modulePath)) {
+    try {
+      const impl = await loadImplementation(modulePath);
+      const info = await impl.info();
+      await impl.close?.();
+      return { name, module: given, declaredName: impl.name, version: impl.version, capabilities: impl.capabilities, backend: info.backend, ...(info.details ? { details: info.details } : {}) };
+    } catch (err) {
+      return { name, module: given, infoError: (err as Error).message };
+    }
+  }
+  return { name, module: given, infoError: 'no spec ran, so the implementation was never loaded' };
+}
+
+function runAttempt(
+  childScript: string,
+  cfg: ChildConfig,
+  env: NodeJS.ProcessEnv,
+  graceMs: number,
+  progress: (p: Progress | { kind: 'collected'; names: string[] }) => void,
+  implEvents: Extract<SpecEvent, { t: 'impl' }>[],
+  expectations: Expectations | undefined,
+): Promise<Attempt> {
+  return new Promise((resolvePromise) => {
+    const proc = spawn(process.execPath, [childScript, JSON.stringify(cfg)], { cwd: cfg.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stdout.on('data', () => undefined);
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-20_000);
+    });
+    const events = new Tail(env[ENV.events]!);
+    const results = new Tail(env[ENV.results]!);
+    const a: Attempt = { results: [], collected: new Map(), moduleErrors: [], runEnded: false, runErrors: [], hung: undefined, exitCode: null, stderr: '' };
+    const running = new Map<string, { start: number; timeoutMs: number; pid: number }>();
+    let finished = false;
+
+    const poll = (): void => {
+      for (const e of events.read<SpecEvent>()) {
+        if (e.t === 'spec-start') {
+          // A worker runs its specs one at a time: a spec it started earlier is over (passed, failed, or
+          // timed out by vitest, whose result may still be on its way), so it cannot be the one hanging.
+          for (const [n, r] of running) if (r.pid === e.pid) running.delete(n);
+          running.set(e.name, { start: Date.now(), timeoutMs: e.timeoutMs, pid: e.pid });
+          progress({ kind: 'start', name: e.name });
+        } else if (e.t === 'spec-end') running.delete(e.name);
+        else if (e.t === 'impl') implEvents.push(e);
+        else if (e.t === 'train') {
+          const { t: _t, pid: _p, at: _a, ...rest } = e;
+          progress({ kind: 'train', ...rest });
+        }
+      }
+      for (const l of results.read<ReporterLine>()) {
+        if (l.t === 'result') {
+          running.delete(l.name);
+          a.results.push(l);
+          progress({ kind: 'result', result: toSpecResult(l, expectations) });
+        } else if (l.t === 'collected') {
+          for (const n of l.names) a.collected.set(n, l.file);
+          progress({ kind: 'collected', names: l.names });
+        } else if (l.t === 'module-end') a.moduleErrors.push(...l.errors.map((m) => `${l.file}: ${m}`));
+        else if (l.t === 'run-end') {
+          a.runEnded = true;
+          a.runErrors.push(...l.errors);
+        }
+      }
+      if (finished || a.hung) return;
+      const now = Date.now();
+      for (const [n, r] of running) {
+        const limit = (r.timeoutMs || 60_000) + graceMs;
+        if (now - r.start > limit) {
+          a.hung = { name: n, seconds: (now - r.start) / 1000 };
+          killGroup();
+          break;
+        }
+      }
+    };
+    const killGroup = (): void => {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    // The runner has its own process group (so the watchdog can kill its workers with it): take it down
+    // with us when we are interrupted or exit.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      killGroup();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.once('exit', killGroup);
+    const timer = setInterval(poll, 200);
+    proc.on('close', (code) => {
+      finished = true;
+      clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('exit', killGroup);
+      poll();
+      // Workers are in the runner's process group: make sure none outlives it.
+      killGroup();
+      a.exitCode = code;
+      a.stderr = stderr;
+      resolvePromise(a);
+    });
+  });
+}

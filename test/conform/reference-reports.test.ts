@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { REPORT_SCHEMA_VERSION, type ConformanceReport } from '../../src/conform/report.js';
+import { REPORT_FILES } from '../../src/conform/write.js';
+
+/**
+ * The committed reference reports of the shipped implementations (`npm run conform:reports`): all four
+ * files, readable by this version, conforming, and from a run that had the full MNIST set.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe.each(['tfjs', 'onnxruntime'])('reports/%s', (impl) => {
+  const dir = join(root, 'reports', impl);
+  it('holds the four report files', () => {
+    for (const f of REPORT_FILES) expect(existsSync(join(dir, f)), `${dir}/${f}`).toBe(true);
+  });
+  it('is a current, conforming report of that implementation on the full set', () => {
+    const r = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ConformanceReport;
+    expect(r.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(r.implementation.name).toBe(impl);
+    expect(r.summary.ok).toBe(true);
+    expect(r.summary.fail).toBe(0);
+    expect(r.data.full?.canonical).toBe(true);
+    expect(r.specs.some((s) => s.id.startsWith('inference:evaluate:') && s.id.endsWith('data=full') && s.status === 'pass')).toBe(true);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`# mnist-spec conformance: ${impl}`);
+  });
+});

@@ -1,0 +1,61 @@
+import { loadEmbedded } from '../../src/data/embedded.js';
+import { REPORT_KIND, REPORT_SCHEMA_VERSION, summarize, toSpecResult, type ConformanceReport } from '../../src/conform/report.js';
+import type { ResultLine } from '../../src/conform/protocol.js';
+import { machineInfo } from '../../src/reproduce/run.js';
+
+/** A report with one spec of every status, a training history, a confusion matrix and misclassified digits. */
+export function sampleReport(): ConformanceReport {
+  const data = loadEmbedded();
+  const b64 = (i: number): string => Buffer.from(data.xTest.data.subarray(i * 784, (i + 1) * 784)).toString('base64');
+  const line = (id: string, state: ResultLine['state'], spec: Record<string, unknown> = {}, errors: string[] = []): ResultLine => ({
+    t: 'result',
+    name: `sample > ${id}`,
+    file: `spec/${id.split(':')[0]}/x.spec.ts`,
+    state,
+    durationMs: 123.4,
+    errors,
+    logs: state === 'failed' ? ['a line the spec logged <b>not html</b>'] : [],
+    spec: { id, claim: { source: 'seeds/001_47230afab76ab824.txt', quote: 'Test accuracy: 0.9842' }, tier: 'fast', tags: ['fast'], ...spec },
+  });
+  const epochs = [0.9, 0.5, 0.3, 0.2].map((loss, epoch) => ({ epoch, loss, acc: 1 - loss / 2, valLoss: loss * 1.1, valAcc: 0.95 - loss / 3, seconds: 1.5 }));
+  const confusion = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 190 : (i + j) % 7 === 0 ? 3 : 0)));
+  const lines = [
+    line('notebook:history:recipe=001;data=embedded;epochs=4', 'passed', {
+      measured: { accuracy: 0.95 },
+      bound: 'val_acc ≥ 0.8',
+      artifacts: { histories: [{ config: { optimizer: { type: 'rmsprop' }, loss: 'categorical_crossentropy', batchSize: 128 }, history: { trainSamples: 8000, valSamples: 2000, epochs } }] },
+    }),
+    line('inference:evaluate:recipe=001', 'passed', {
+      measured: { accuracy: 0.949, loss: 0.2457 },
+      bound: 'accuracy 0.949 ± 0.001',
+      artifacts: {
+        confusion: { labels: [...Array(10).keys()], matrix: confusion },
+        misclassified: { data: 'embedded test split', total: 3, shown: 3, samples: [0, 1, 2].map((i) => ({ index: i, label: data.yTest.data[i], predicted: (data.yTest.data[i]! + 1) % 10, confidence: 0.75, pixels: b64(i) })) },
+      },
+    }),
+    line('model:summary:recipe=001', 'failed', { measured: 'Total params: 1', bound: 'Total params: 669,706' }, ['AssertionError: expected 1 to be 669706 & <x>\n    at spec.ts:1:1']),
+    line('model:build:layers:recipe=002', 'skipped', { skipReason: 'implementation "sample" does not declare layers Conv2D' }),
+    line('inference:forward:recipe=004-cnn', 'failed', {}, ['AssertionError: off by 0.1']),
+    line('inference:forward:recipe=001', 'passed', { measured: { maxAbsDiff: 1e-7 } }),
+  ];
+  const expectations = {
+    file: 'sample-expectations.json',
+    expectations: [
+      { query: 'inference:forward:recipe=004-cnn', status: 'fail' as const, reason: 'pooling rounds up (issue 12)' },
+      { query: 'inference:forward:recipe=001', status: 'fail' as const, reason: 'was broken once' },
+    ],
+  };
+  const specs = lines.map((l) => toSpecResult(l, expectations));
+  const now = new Date('2025-01-02T03:04:05.000Z').toISOString();
+  return {
+    kind: REPORT_KIND,
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    suite: { name: 'mnist-spec', version: '0.0.0-test', commit: 'abc123', dirty: false },
+    implementation: { name: 'sample', module: './sample.js', declaredName: 'Sample Runtime', version: '9.9', backend: 'cpu', capabilities: { layers: ['Dense'] } },
+    machine: machineInfo(),
+    data: { embedded: data.provenance, full: null, note: 'no full MNIST set' },
+    run: { command: 'mnist-spec conform --impl ./sample.js', tier: 'fast', queries: ['*'], shards: [], expectationsFile: expectations.file, startedAt: now, finishedAt: now, wallSeconds: 12.3, specFiles: [], watchdogKills: 0, errors: [] },
+    summary: summarize(specs),
+    specs,
+  };
+}

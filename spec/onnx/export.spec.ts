@@ -1,13 +1,14 @@
 import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
-import { modelWeightSpecs, resolveArchitecture, type ResolvedArchitecture } from '../../src/arch/resolve.js';
-import type { ActivationName, Architecture } from '../../src/arch/types.js';
+import { modelWeightSpecs, resolveArchitecture } from '../../src/arch/resolve.js';
+import type { Architecture } from '../../src/arch/types.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../src/onnx/export.js';
 import { ARCHITECTURE_KEY, IR_VERSION_OF_OPSET, onnx } from '../../src/onnx/proto.js';
 import { getRecipe, NOTEBOOK_RECIPES, type InputPrep } from '../../src/recipes/index.js';
 import { sizeOf, type F32Tensor } from '../../src/tensor.js';
 import { contract, seed, type SeedId } from '../harness/claims.js';
 import { spec } from '../harness/spec.js';
+import { referenceSample } from '../inference/reference.js';
 import { distinctWeights, EVERY_OPTION, sampleInputs } from './fixtures.js';
 
 /**
@@ -37,116 +38,7 @@ async function run(bytes: Uint8Array, x: F32Tensor): Promise<F32Tensor> {
   }
 }
 
-// ---- the float64 reference ----
-
-function activate(v: Float64Array, shape: readonly number[], a: ActivationName | undefined): Float64Array {
-  if (!a || a === 'linear') return v;
-  if (a !== 'softmax') return v.map(a === 'relu' ? (t) => Math.max(t, 0) : a === 'tanh' ? Math.tanh : (t) => 1 / (1 + Math.exp(-t)));
-  const k = shape[shape.length - 1]!;
-  const out = new Float64Array(v.length);
-  for (let r = 0; r < v.length; r += k) {
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, v[r + j]!);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += out[r + j] = Math.exp(v[r + j]! - max);
-    for (let j = 0; j < k; j++) out[r + j]! /= sum;
-  }
-  return out;
-}
-
-/** TF's 'same': output ceil(size / stride), the smaller half of the padding before, the larger after. */
-function padBefore(size: number, k: number, s: number, padding: 'valid' | 'same' | undefined): [out: number, before: number] {
-  if (padding !== 'same') return [Math.floor((size - k) / s) + 1, 0];
-  const out = Math.ceil(size / s);
-  return [out, Math.floor(Math.max((out - 1) * s + k - size, 0) / 2)];
-}
-
-/** One sample through the model, in float64, on Keras's [h, w, c] row-major layout. */
-function reference(r: ResolvedArchitecture, weights: readonly F32Tensor[], sample: Float32Array): Float64Array {
-  let v: Float64Array = Float64Array.from(sample);
-  let wi = 0;
-  const next = (): Float32Array => weights[wi++]!.data;
-  for (const l of r.layers) {
-    const inShape = l.inputShape;
-    switch (l.type) {
-      case 'Dense': {
-        const k = inShape[inShape.length - 1]!;
-        const kernel = next();
-        const bias = (l.useBias ?? true) ? next() : undefined;
-        const out = new Float64Array((v.length / k) * l.units);
-        for (let row = 0; row < v.length / k; row++) {
-          for (let j = 0; j < l.units; j++) {
-            let s = bias ? bias[j]! : 0;
-            for (let i = 0; i < k; i++) s += v[row * k + i]! * kernel[i * l.units + j]!;
-            out[row * l.units + j] = s;
-          }
-        }
-        v = activate(out, l.outputShape, l.activation);
-        break;
-      }
-      case 'Conv2D': {
-        const [h, w, c] = inShape as [number, number, number];
-        const [kh, kw] = l.kernelSize;
-        const [sh, sw] = l.strides ?? [1, 1];
-        const [oh, top] = padBefore(h, kh, sh, l.padding);
-        const [ow, left] = padBefore(w, kw, sw, l.padding);
-        const kernel = next();
-        const bias = (l.useBias ?? true) ? next() : undefined;
-        const f = l.filters;
-        const out = new Float64Array(oh * ow * f);
-        for (let y = 0; y < oh; y++)
-          for (let x = 0; x < ow; x++)
-            for (let o = 0; o < f; o++) {
-              let s = bias ? bias[o]! : 0;
-              for (let i = 0; i < kh; i++)
-                for (let j = 0; j < kw; j++) {
-                  const yy = y * sh - top + i;
-                  const xx = x * sw - left + j;
-                  if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-                  for (let ch = 0; ch < c; ch++) s += v[(yy * w + xx) * c + ch]! * kernel[((i * kw + j) * c + ch) * f + o]!;
-                }
-              out[(y * ow + x) * f + o] = s;
-            }
-        v = activate(out, l.outputShape, l.activation);
-        break;
-      }
-      case 'BatchNormalization': {
-        const [gamma, beta, mean, variance] = [next(), next(), next(), next()];
-        const c = inShape[inShape.length - 1]!;
-        const eps = l.epsilon ?? 1e-3;
-        v = v.map((t, i) => ((t - mean[i % c]!) / Math.sqrt(variance[i % c]! + eps)) * gamma[i % c]! + beta[i % c]!);
-        break;
-      }
-      case 'MaxPooling2D': {
-        const [h, w, c] = inShape as [number, number, number];
-        const [kh, kw] = l.poolSize;
-        const [sh, sw] = l.strides ?? l.poolSize;
-        const [oh, top] = padBefore(h, kh, sh, l.padding);
-        const [ow, left] = padBefore(w, kw, sw, l.padding);
-        const out = new Float64Array(oh * ow * c).fill(-Infinity);
-        for (let y = 0; y < oh; y++)
-          for (let x = 0; x < ow; x++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++) {
-                const yy = y * sh - top + i;
-                const xx = x * sw - left + j;
-                if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-                for (let ch = 0; ch < c; ch++) out[(y * ow + x) * c + ch] = Math.max(out[(y * ow + x) * c + ch]!, v[(yy * w + xx) * c + ch]!);
-              }
-        v = out;
-        break;
-      }
-      case 'Activation':
-        v = activate(v, l.outputShape, l.activation);
-        break;
-      case 'Flatten': // Keras flattens the channels-last tensor in memory order: nothing moves
-      case 'Reshape':
-      case 'Dropout': // inference
-        break;
-    }
-  }
-  return v;
-}
+// The float64 reference forward pass is spec/inference/reference.ts: Keras definitions only, no runtime.
 
 // ---- the cases ----
 
@@ -239,7 +131,7 @@ for (const c of CASES) {
       const p = await run(exportOnnx(c.arch, weights), x);
       let worst = 0;
       for (let i = 0; i < N; i++) {
-        const want = reference(resolved, weights, x.data.subarray(i * sizeOf(resolved.inputShape), (i + 1) * sizeOf(resolved.inputShape)));
+        const want = referenceSample(resolved, weights, x.data.subarray(i * sizeOf(resolved.inputShape), (i + 1) * sizeOf(resolved.inputShape)));
         for (let j = 0; j < classes; j++) worst = Math.max(worst, Math.abs(p.data[i * classes + j]! - want[j]!));
       }
       // Float32 arithmetic against exact: each dot product of K terms carries a relative error of about

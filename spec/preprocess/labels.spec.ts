@@ -4,16 +4,9 @@ import { ArgumentError } from '../../src/errors.js';
 import { argmax, predictClasses, toCategorical } from '../../src/preprocess/index.js';
 import { dtypeOf, tensor, type F32Tensor } from '../../src/tensor.js';
 import { contract, keras, seed } from '../harness/claims.js';
+import { thrown } from '../harness/errors.js';
 import { spec } from '../harness/spec.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 /** numpy's repr of a 1-D float32 array of whole numbers: `array([0., 1.], dtype=float32)`. */
 const numpyRepr = (row: Float32Array, dtype: string): string => `array([${Array.from(row, (v) => `${v}.`).join(', ')}], dtype=${dtype})`;

@@ -4,6 +4,7 @@ import { ArgumentError } from '../../src/errors.js';
 import { divideByMax, flatten, scale255, toFloat32 } from '../../src/preprocess/index.js';
 import { dtypeOf, sliceRows, tensor } from '../../src/tensor.js';
 import { contract, seed } from '../harness/claims.js';
+import { thrown } from '../harness/errors.js';
 import { spec } from '../harness/spec.js';
 
 const f32 = new Float32Array(1);
@@ -32,14 +33,6 @@ function isNearestQuotient(r: number, v: number, d: number): boolean {
   return float32Neighbours(r).every((c) => err(r) <= err(c));
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 const pixels = fc.integer({ min: 0, max: 6 }).chain((n) => fc.uint8Array({ minLength: n * 4, maxLength: n * 4 }).map((d) => tensor(d, [n, 4])));
 

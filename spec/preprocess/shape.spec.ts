@@ -4,6 +4,7 @@ import { ArgumentError } from '../../src/errors.js';
 import { flatten, reshape } from '../../src/preprocess/index.js';
 import { shapeString, sizeOf, tensor, type Tensor } from '../../src/tensor.js';
 import { contract, seed } from '../harness/claims.js';
+import { thrown } from '../harness/errors.js';
 import { spec } from '../harness/spec.js';
 
 // load_data()'s x_train shape; zeros are enough, shapes and offsets are what is under test.
@@ -14,14 +15,6 @@ function offset(shape: readonly number[], index: readonly number[]): number {
   return index.reduce((acc, i, axis) => acc * shape[axis]! + i, 0);
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 spec({ id: 'preprocess:flatten:mnist-shape', claim: seed('000', '(60000, 784) (60000,)') }, ({ record }) => {
   const flat = flatten(xTrain);

@@ -5,16 +5,9 @@ import { batchRanges, batches, epochIndices, shuffle, shuffledIndices, toCategor
 import { tensor, type Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 import { contract, keras, seed } from '../harness/claims.js';
+import { thrown } from '../harness/errors.js';
 import { spec } from '../harness/spec.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 /** n samples whose every value is the sample's row number: x rows of 3, y rows of 2. */
 function tagged(n: number): { x: Tensor<Int32Array>; y: Tensor<Float32Array> } {

@@ -1,5 +1,6 @@
 import { ArgumentError, UnsupportedError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
+import type { LayerInfo } from '../impl/interface.js';
 import type { Architecture, LayerSpec, LayerType } from './types.js';
 
 /** A layer with its Keras name settled and its shapes inferred. Shapes exclude the batch axis. */
@@ -185,4 +186,15 @@ export function paramCountOf(weights: readonly WeightSpec[]): ParamCount {
 /** All weights of a model in Keras `model.get_weights()` order, each tagged with its layer. */
 export function modelWeightSpecs(resolved: ResolvedArchitecture): (WeightSpec & { layer: string })[] {
   return resolved.layers.flatMap((l) => weightSpecsOf(l, l.inputShape).map((w) => ({ ...w, layer: l.name })));
+}
+
+/**
+ * `model.summary()` rows derived from the architecture alone: what an implementation that builds its
+ * graph from a ResolvedArchitecture (onnxruntime, engine) reports. tfjs reports its own, from TF.js.
+ */
+export function layerInfosOf(resolved: ResolvedArchitecture): LayerInfo[] {
+  return resolved.layers.map((l) => {
+    const count = paramCountOf(weightSpecsOf(l, l.inputShape));
+    return { name: l.name, type: l.type, outputShape: [null, ...l.outputShape], params: count.total, trainableParams: count.trainable };
+  });
 }

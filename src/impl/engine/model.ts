@@ -1,5 +1,5 @@
 import type * as ortTypes from 'onnxruntime-node';
-import { paramCountOf, weightSpecsOf, type ResolvedArchitecture } from '../../arch/resolve.js';
+import { layerInfosOf, type ResolvedArchitecture } from '../../arch/resolve.js';
 import { ArgumentError, UnsupportedError } from '../../errors.js';
 import { batchRanges } from '../../preprocess/index.js';
 import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js';
@@ -39,10 +39,7 @@ export class EngineModel implements Model {
 
   layers(): LayerInfo[] {
     this.live();
-    return this.resolved.layers.map((l) => {
-      const count = paramCountOf(weightSpecsOf(l, l.inputShape));
-      return { name: l.name, type: l.type, outputShape: [null, ...l.outputShape], params: count.total, trainableParams: count.trainable };
-    });
+    return layerInfosOf(this.resolved);
   }
 
   async getWeights(): Promise<NamedWeight[]> {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { modelWeightSpecs, paramCountOf, weightSpecsOf, type ResolvedArchitecture } from '../../arch/resolve.js';
+import { layerInfosOf, modelWeightSpecs, type ResolvedArchitecture } from '../../arch/resolve.js';
 import type { Architecture } from '../../arch/types.js';
 import { ArgumentError } from '../../errors.js';
 import { checkWeights, exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../onnx/export.js';
@@ -37,10 +37,7 @@ export class OrtModel implements Model {
 
   layers(): LayerInfo[] {
     this.live();
-    return this.resolved.layers.map((l) => {
-      const count = paramCountOf(weightSpecsOf(l, l.inputShape));
-      return { name: l.name, type: l.type, outputShape: [null, ...l.outputShape], params: count.total, trainableParams: count.trainable };
-    });
+    return layerInfosOf(this.resolved);
   }
 
   async getWeights(): Promise<NamedWeight[]> {

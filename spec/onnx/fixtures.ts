@@ -1,30 +1,10 @@
-import { initialWeights } from '../../src/arch/init.js';
-import { modelWeightSpecs, type ResolvedArchitecture } from '../../src/arch/resolve.js';
 import type { Architecture } from '../../src/arch/types.js';
 import type { InputPrep } from '../../src/recipes/index.js';
 import { sizeOf, type F32Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 
-/**
- * Initial Keras weights with every non-kernel weight moved off its initializer constant: zero biases and
- * BatchNormalization's (1, 0, 0, 1) would let a swapped or dropped parameter go unnoticed.
- */
-export function distinctWeights(resolved: ResolvedArchitecture, seed: number): F32Tensor[] {
-  const rng = new Rng(seed).fork(1000);
-  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.float();
-  const range: Record<string, [number, number]> = {
-    bias: [-0.2, 0.2],
-    gamma: [0.5, 1.5],
-    beta: [-0.5, 0.5],
-    moving_mean: [-0.5, 0.5],
-    moving_variance: [0.5, 2],
-  };
-  const specs = modelWeightSpecs(resolved);
-  return initialWeights(resolved, seed).map((w, i) => {
-    const r = range[specs[i]!.name];
-    return r ? { shape: w.shape, data: w.data.map(() => u(...r)) } : w;
-  });
-}
+// Weights unlike the initial ones (non-zero biases, non-trivial batch-norm statistics): spec/inference/reference.ts.
+export { distinctWeights } from '../inference/reference.js';
 
 /** Inputs as the recipe's notebook feeds them: 0..255 integers for seed 000 as it ran, else [0, 1). */
 export function sampleInputs(inputShape: readonly number[], n: number, prep: InputPrep, seed: number): F32Tensor {

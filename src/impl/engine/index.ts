@@ -5,6 +5,7 @@ import { ArgumentError } from '../../errors.js';
 import type { OptimizerType } from '../../train/config.js';
 import type { BuildOptions, Implementation, ImplementationInfo, Model } from '../interface.js';
 import { OPSET } from './graph.js';
+import { ledger } from './ledger.js';
 import { EngineModel, LOSSES } from './model.js';
 import { engineThreads, ORT_VERSION } from './session.js';
 
@@ -31,6 +32,7 @@ const engine: Implementation = {
         onnxruntime: ORT_VERSION,
         intraOpThreads: engineThreads(),
         opset: OPSET,
+        liveTensors: ledger.count,
       },
     };
   },

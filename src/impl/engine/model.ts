@@ -8,6 +8,7 @@ import { runKerasFit } from '../../train/loop.js';
 import type { LayerInfo, Model, NamedWeight } from '../interface.js';
 import { buildInferenceGraph, engineWeightSpecs, PROBS, weightInput, X, type EngineWeightSpec } from './program.js';
 import { createSession, f32Tensor } from './session.js';
+import { ledger } from './ledger.js';
 import { compileStep, Trainer, type CompiledStep, type DebiasState, type TrainTarget } from './train.js';
 
 export const LOSSES: readonly LossName[] = ['categorical_crossentropy', 'mean_squared_error'];
@@ -31,6 +32,7 @@ export class EngineModel implements Model {
   ) {
     this.specs = engineWeightSpecs(resolved);
     this.target = { weights: initial.map((t) => t.data), debias: new Map<string, DebiasState>() };
+    ledger.hold(this.target.weights.length);
   }
 
   private live(): void {
@@ -130,6 +132,7 @@ export class EngineModel implements Model {
         predict: (xb) => this.predict(xb, { batchSize: xb.shape[0]! }),
       });
     } finally {
+      trainer.close();
       this.done();
     }
   }
@@ -142,6 +145,7 @@ export class EngineModel implements Model {
 
   /** Sessions are released once nothing runs on them (a dispose during a predict or fit waits for it). */
   private release(): void {
+    ledger.release(this.target.weights.length + 2 * this.target.debias.size);
     const sessions = [this.inference?.then((s) => s), ...[...this.steps.values()].map((c) => c.then((v) => v.session))];
     this.inference = undefined;
     this.steps.clear();

@@ -19,6 +19,7 @@ import {
   type TrainingProgram,
 } from './program.js';
 import type { ResolvedArchitecture } from '../../arch/resolve.js';
+import { ledger } from './ledger.js';
 import { createSession, f32Tensor } from './session.js';
 
 const f32 = Math.fround;
@@ -89,6 +90,17 @@ export class Trainer {
       variance: f32Tensor(new Float32Array(spec.channels), [spec.channels]),
     }));
     this.gradScale = loss === 'categorical_crossentropy' ? (n) => -1 / n : (n) => 2 / (classes * n);
+    ledger.hold(this.heldBuffers());
+  }
+
+  /** The buffers this fit owns beyond the model's own weights: next-buffers, both halves of every slot, outputs. */
+  private heldBuffers(): number {
+    return this.params.length + 2 * this.slots.flat().length + 2 * this.stats.length + 2;
+  }
+
+  /** The fit is over: its buffers go (the trained weights stay with the model). */
+  close(): void {
+    ledger.release(this.heldBuffers());
   }
 
   private masksFor(n: number): Float32Array[] {
@@ -157,6 +169,8 @@ export class Trainer {
     if (!state) {
       state = { mean: new Float32Array(spec.channels), variance: new Float32Array(spec.channels), steps: 0 };
       this.target.debias.set(spec.layer, state);
+      ledger.hold(2); // kept with the model across fits, as Keras keeps the layer's averaging state
+
     }
     state.steps++;
     const keep = f32(1 - spec.momentum);

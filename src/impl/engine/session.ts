@@ -28,6 +28,8 @@ export function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> 
     graphOptimizationLevel: 'all',
     // Errors only: its warnings (an unused shape constant) are about our own graphs, nothing a user can act on.
     logSeverityLevel: 3,
+    // For engine work: MNIST_SPEC_ENGINE_PROFILE=prefix writes onnxruntime's per-node timings (Chrome trace JSON).
+    ...(process.env.MNIST_SPEC_ENGINE_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.MNIST_SPEC_ENGINE_PROFILE } : {}),
   });
 }
 

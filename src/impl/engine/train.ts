@@ -124,10 +124,7 @@ export class Trainer {
     // Dropout masks from the fit's seeded stream, in layer order, row-major: keep a unit when u ≥ rate.
     const masks = this.masksFor(n);
     program.dropout.forEach((d, i) => {
-      const m = masks[i]!;
-      const rng = ctx.dropoutRng;
-      for (let u = 0; u < m.length; u++) m[u] = rng.float() >= d.rate ? 1 : 0;
-      feeds[d.name] = f32Tensor(m, [n, ...d.shape]);
+      feeds[d.name] = f32Tensor(ctx.dropoutRng.keepMask(masks[i]!, d.rate), [n, ...d.shape]);
     });
     const fetches: Record<string, ortTypes.Tensor> = { [LOSS]: this.lossOut, [ACC]: this.accOut };
     this.params.forEach(({ index, buf }, i) => {

@@ -212,7 +212,6 @@ function kerasWeightName(originalName: string): string {
  * (StepContext.dropoutRng), one per unit in row-major order, so the same seed gives the same masks.
  */
 function dropout(x: tf.Tensor, rate: number, rng: Rng): tf.Tensor {
-  const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.float() >= rate ? 1 : 0;
+  const mask = rng.keepMask(new Float32Array(x.size), rate);
   return x.div(1 - rate).mul(tf.tensor(mask, x.shape, 'float32'));
 }

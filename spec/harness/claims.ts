@@ -37,3 +37,11 @@ export function keras(where: string, quote: string): Claim {
 export function contract(where: string, quote: string): Claim {
   return { source: where, quote };
 }
+
+/** Third-party Keras files under ../shared/keras: their PROVENANCE.md quotes what Keras printed for them. */
+export const KERAS_SHARED_PREFIX = 'shared/keras/';
+
+/** A claim from a shared Keras file's provenance note (e.g. `mnist_mlp_keras2/PROVENANCE.md`), checked like a notebook quote. */
+export function kerasProvenance(file: string, quote: string): Claim {
+  return { source: `${KERAS_SHARED_PREFIX}${file}`, quote };
+}

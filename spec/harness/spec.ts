@@ -5,7 +5,7 @@ import { describe, test, type TestContext } from 'vitest';
 import type { LayerType } from '../../src/arch/types.js';
 import type { Implementation } from '../../src/impl/interface.js';
 import type { LossName, OptimizerType } from '../../src/train/config.js';
-import { SEED_FILES, type Claim, type SeedId } from './claims.js';
+import { KERAS_SHARED_PREFIX, SEED_FILES, type Claim, type SeedId } from './claims.js';
 import { activeSpec, emit, eventsEnabled, expectedSkip, setActiveSpec } from './events.js';
 import { implementationsUnderTest, LazyImplementation } from './implementations.js';
 
@@ -83,6 +83,7 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]*(:[A-Za-z0-9=,;._*+-]+)+$/;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SEEDS_DIR = process.env.MNIST_SPEC_SEEDS ?? resolve(here, '../../../shared/seeds');
+const SHARED_DIR = resolve(here, '../../../shared');
 const seedText = new Map<string, string | null>();
 const normalize = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
@@ -92,15 +93,19 @@ export function notebookText(id: SeedId): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
-/** The quote of a notebook claim must occur in the notebook. Returns a problem, or undefined. */
+/** The file a claim's quote is checked against: a seed notebook, or a provenance note under ../shared/keras. */
+function quotedFile(source: string): string | undefined {
+  const m = /^seeds\/(.+)$/.exec(source);
+  if (m) return join(SEEDS_DIR, m[1]!);
+  return source.startsWith(KERAS_SHARED_PREFIX) ? join(SHARED_DIR, source.slice('shared/'.length)) : undefined;
+}
+
+/** The quote of a notebook (or shared provenance) claim must occur in that text. Returns a problem, or undefined. */
 function checkQuote(claim: Claim): string | undefined {
-  const m = /^seeds\/(.+)$/.exec(claim.source);
-  if (!m) return undefined;
-  if (!seedText.has(m[1]!)) {
-    const file = join(SEEDS_DIR, m[1]!);
-    seedText.set(m[1]!, existsSync(file) ? normalize(readFileSync(file, 'utf8')) : null);
-  }
-  const text = seedText.get(m[1]!);
+  const file = quotedFile(claim.source);
+  if (!file) return undefined;
+  if (!seedText.has(file)) seedText.set(file, existsSync(file) ? normalize(readFileSync(file, 'utf8')) : null);
+  const text = seedText.get(file);
   if (text === null || text === undefined) return undefined; // notebooks not beside the checkout: nothing to check against
   return text.includes(normalize(claim.quote)) ? undefined : `claim quote not found in ${claim.source}: "${claim.quote}"`;
 }

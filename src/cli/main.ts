@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { MnistSpecError } from '../errors.js';
+import { registerCheck } from './commands/check.js';
 import { registerConform } from './commands/conform.js';
 import { registerData } from './commands/data.js';
 import { registerReproduce } from './commands/reproduce.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerSummary(program);
   registerReproduce(program);
   registerConform(program);
+  registerCheck(program);
   return program;
 }
 

@@ -1,10 +1,12 @@
 import { expect } from 'vitest';
 import { CANONICAL_SHA256, CANONICAL_TEST_HISTOGRAM, CANONICAL_TRAIN_HISTOGRAM } from '../../src/data/canonical.js';
 import { labelHistogram } from '../../src/data/summary.js';
+import { parseMisclassified } from '../../src/reproduce/outputs.js';
 import { dtypeOf, shapeString } from '../../src/tensor.js';
 import { keras, mnistReadme, seed } from '../harness/claims.js';
 import { fullData } from '../harness/data.js';
 import { spec, type SpecMeta } from '../harness/spec.js';
+import { SEED_003_MISSES } from '../notebooks/seed003-listing.js';
 
 /**
  * The canonical data is the data the notebooks printed: shapes, pixels and labels they show, checked on
@@ -58,26 +60,10 @@ spec({ id: 'data:identity:y_test.0', claim: seed('003', 'y = y_test[0]\ny = np.a
 });
 
 // The true labels seed 003 lists for the test images its model got wrong (what the model predicted is not data).
-const MISSES = [
-  'test sample number  149  is incorrect, model predicted  3 actual was 2',
-  'test sample number  151  is incorrect, model predicted  8 actual was 9',
-  'test sample number  217  is incorrect, model predicted  5 actual was 6',
-  'test sample number  247  is incorrect, model predicted  2 actual was 4',
-  'test sample number  274  is incorrect, model predicted  3 actual was 9',
-  'test sample number  321  is incorrect, model predicted  7 actual was 2',
-  'test sample number  340  is incorrect, model predicted  3 actual was 5',
-  'test sample number  445  is incorrect, model predicted  0 actual was 6',
-  'test sample number  447  is incorrect, model predicted  9 actual was 4',
-  'test sample number  547  is incorrect, model predicted  8 actual was 2',
-  'test sample number  613  is incorrect, model predicted  8 actual was 2',
-  'test sample number  624  is incorrect, model predicted  8 actual was 2',
-  'test sample number  659  is incorrect, model predicted  1 actual was 2',
-  'test sample number  684  is incorrect, model predicted  3 actual was 7',
-];
-for (const line of MISSES) {
-  const [, index, actual] = /number\s+(\d+)\s+is incorrect.*actual was (\d)$/.exec(line)!;
+for (const line of SEED_003_MISSES) {
+  const { index, actual } = parseMisclassified(line)!;
   spec({ id: `data:identity:y_test.${index}`, claim: seed('003', line), ...full }, async () => {
-    expect((await fullData()).yTest.data[Number(index)]).toBe(Number(actual));
+    expect((await fullData()).yTest.data[index]).toBe(actual);
   });
 }
 

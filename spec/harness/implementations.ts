@@ -48,3 +48,16 @@ export const implementationsUnderTest: LazyImplementation[] = (process.env.MNIST
   .map((s) => s.trim())
   .filter(Boolean)
   .map((s) => new LazyImplementation(implementationName(s), s));
+
+/**
+ * The full tier's trainings are the notebooks' own budgets (000 and 000-scaled are 100 epochs each): about
+ * 11 minutes with engine, over an hour with tfjs on wasm. Unless MNIST_SPEC_IMPL names the implementations
+ * (as `mnist-spec conform --tier full --impl X` does), only these train there; the others skip saying so.
+ */
+export const FULL_TIER_TRAINERS: readonly string[] = ['engine'];
+
+/** Why `name` does not train in the full tier of this run, or undefined when it does. */
+export function fullTierTrainingSkip(name: string): string | undefined {
+  if (process.env.MNIST_SPEC_IMPL || FULL_TIER_TRAINERS.includes(name)) return undefined;
+  return `the full tier trains with ${FULL_TIER_TRAINERS.join(', ')} by default: name this implementation in MNIST_SPEC_IMPL to train it at the notebooks' budgets`;
+}

@@ -11,6 +11,8 @@ export type Outcome =
   | { kind: 'learns'; minAccuracy: number }
   /** Stays near chance: accuracy at most this and loss at least this (seed 004's sigmoid+MSE+SGD). */
   | { kind: 'near-chance'; maxAccuracy: number; minLoss: number }
+  /** Leaves chance behind but is still far from trained at this budget: accuracy within [min, max] (SGD at lr 0.01). */
+  | { kind: 'partial'; minAccuracy: number; maxAccuracy: number }
   /**
    * Seed 000's collapse on unscaled pixels: outputs saturate to one-hot, so every wrong answer costs the
    * clipped -ln(1e-7) ≈ 16.1 and the test loss is far above 1, while accuracy stays below `maxAccuracy`
@@ -36,15 +38,71 @@ export const BOUNDS: readonly Bound[] = [
     recipe: '000',
     data: 'full',
     epochs: 100,
-    outcome: { kind: 'collapse', minLoss: 1, maxAccuracy: 0.97, minSaturatedShare: 0.9 },
-    why: 'seed 000 printed loss 8.1348, accuracy 0.4953: 8.1348 ≈ (1 − 0.4953) × 16.118, every wrong answer saturated',
+    outcome: { kind: 'collapse', minLoss: 1, maxAccuracy: 0.8, minSaturatedShare: 0.9 },
+    why:
+      'seed 000 printed loss 8.1348, accuracy 0.4953: 8.1348 ≈ (1 − 0.4953) × 16.118, every wrong answer saturated. ' +
+      'Where it collapses is a matter of the run: engine seeds 1-3 ended at accuracy 0.3924, 0.0892, 0.4804 with loss 9.7934, 14.6804, 8.375, ' +
+      'each (1 − accuracy) × 16.118 to 4 digits; so the bound holds the signature, not the notebook\'s accuracy',
   },
   {
     recipe: '004-mlp',
     data: 'full',
     epochs: 5,
-    outcome: { kind: 'near-chance', maxAccuracy: 0.5, minLoss: 0.08 },
-    why: 'seed 004 printed 0.128 and loss 0.0896 ≈ 0.09, the MSE of a uniform guess',
+    outcome: { kind: 'near-chance', maxAccuracy: 0.35, minLoss: 0.085 },
+    why: 'seed 004 printed 0.128 and loss 0.0896 ≈ 0.09, the MSE of a uniform guess; engine seeds 1-3: accuracy 0.1144-0.1702, loss 0.0897-0.0903',
+  },
+  // Seed 004's exercises at the notebook's 5 epochs, each changing one thing of 004-mlp. Calibrated with engine on
+  // seeds 1-3; tfjs (wasm) on seed 1 gave the same accuracy and loss to 4 digits where it was run (see each why).
+  // Only a change of optimizer learns in 5 epochs; with SGD at lr 0.01, cross-entropy, relu and tanh leave chance
+  // behind but stay far from trained, and more sigmoid units or layers stay at chance.
+  {
+    recipe: '004-mlp-ce',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'partial', minAccuracy: 0.6, maxAccuracy: 0.9 },
+    why: 'learns slowly with SGD(lr=0.01): engine seeds 1-3 reached 0.6808-0.7086 (cross-entropy 1.54-1.58; a uniform guess: 2.30); tfjs seed 1: 0.6884',
+  },
+  {
+    recipe: '004-mlp-adam',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'learns', minAccuracy: 0.95 },
+    why: 'learns: engine seeds 1-3 reached 0.9646-0.967 (MSE 0.0052-0.0054) where SGD stays at chance',
+  },
+  {
+    recipe: '004-mlp-rmsprop',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'learns', minAccuracy: 0.95 },
+    why: 'learns: engine seeds 1-3 reached 0.9632-0.9676 (MSE 0.0053-0.0056) where SGD stays at chance',
+  },
+  {
+    recipe: '004-mlp-relu',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'partial', minAccuracy: 0.3, maxAccuracy: 0.8 },
+    why: 'leaves chance but barely learns with MSE and SGD(lr=0.01): engine seeds 1-3 reached 0.4368-0.5668 (MSE 0.0759-0.0767); tfjs seed 1: 0.4629',
+  },
+  {
+    recipe: '004-mlp-tanh',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'partial', minAccuracy: 0.6, maxAccuracy: 0.9 },
+    why: 'learns slowly with MSE and SGD(lr=0.01): engine seeds 1-3 reached 0.7143-0.7496 (MSE 0.0486-0.051); tfjs seed 1: 0.7143',
+  },
+  {
+    recipe: '004-mlp-wide',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'near-chance', maxAccuracy: 0.35, minLoss: 0.085 },
+    why: 'more sigmoid units do not help SGD(lr=0.01) with MSE: engine seeds 1-3 stayed at 0.1135-0.1486, MSE 0.0897-0.09',
+  },
+  {
+    recipe: '004-mlp-deep',
+    data: 'full',
+    epochs: 5,
+    outcome: { kind: 'near-chance', maxAccuracy: 0.35, minLoss: 0.085 },
+    why: 'a third sigmoid layer trains slower still: engine seeds 1-3 stayed at 0.1024-0.1143, MSE 0.09-0.0904',
   },
   { recipe: '004-cnn', data: 'full', epochs: 1, outcome: { kind: 'learns', minAccuracy: 0.975 }, why: 'seed 004 printed 0.9812 after one epoch' },
 
@@ -90,6 +148,8 @@ export function describeOutcome(o: Outcome): string {
       return `accuracy ≥ ${o.minAccuracy}`;
     case 'near-chance':
       return `accuracy ≤ ${o.maxAccuracy} and loss ≥ ${o.minLoss}`;
+    case 'partial':
+      return `${o.minAccuracy} ≤ accuracy ≤ ${o.maxAccuracy}`;
     case 'collapse':
       return `loss ≥ ${o.minLoss}, accuracy ≤ ${o.maxAccuracy}, ≥ ${o.minSaturatedShare * 100}% of wrong answers saturated`;
   }
@@ -101,6 +161,8 @@ export function outcomeHolds(o: Outcome, m: Measured): boolean {
       return m.accuracy >= o.minAccuracy;
     case 'near-chance':
       return m.accuracy <= o.maxAccuracy && m.loss >= o.minLoss;
+    case 'partial':
+      return m.accuracy >= o.minAccuracy && m.accuracy <= o.maxAccuracy;
     case 'collapse':
       return m.loss >= o.minLoss && m.accuracy <= o.maxAccuracy && (m.saturatedWrongShare ?? 0) >= o.minSaturatedShare;
   }

@@ -1,10 +1,11 @@
 import { cpus, platform, totalmem, arch as cpuArch } from 'node:os';
 import type { MnistData, Provenance } from '../data/types.js';
-import type { Implementation, ImplementationInfo } from '../impl/interface.js';
+import type { Implementation, ImplementationInfo, Model } from '../impl/interface.js';
 import { prepareData } from '../recipes/inputs.js';
 import type { Recipe, TrainingBudget } from '../recipes/index.js';
 import { resolveOptimizer, type FitCallbacks, type FitConfig, type History, type ResolvedOptimizer } from '../train/config.js';
 import { evaluateProbabilities } from '../train/metrics.js';
+import { misclassifiedAmong, type Misclassified } from './outputs.js';
 import { VERSION } from '../version.js';
 
 /** What one reproduction of a notebook produced: everything needed to judge or re-run it. */
@@ -22,6 +23,8 @@ export interface RunRecord {
   test: { loss: number; accuracy: number; samples: number; saturatedWrongShare: number };
   /** What the notebook printed, when it printed it. */
   printed?: { loss?: number; accuracy: number };
+  /** The test samples among the first `among` that the model gets wrong, for a recipe whose notebook lists them (seed 003). */
+  misclassified?: { among: number; samples: Misclassified[] };
   wallSeconds: number;
   startedAt: string;
   machine: { cpu: string; cores: number; memoryBytes: number; platform: string; arch: string; node: string };
@@ -34,6 +37,8 @@ export interface ReproduceOptions {
   epochs?: number;
   seed?: number;
   callbacks?: FitCallbacks;
+  /** Called with the trained model after its evaluation, before it is disposed (e.g. to export its weights). */
+  onTrained?: (model: Model) => Promise<void> | void;
 }
 
 /** The fit() call a notebook makes, on data already prepared its way. */
@@ -53,8 +58,19 @@ export function machineInfo(): RunRecord['machine'] {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), platform: platform(), arch: cpuArch(), node: process.version };
 }
 
+/** A reproduction: its run record, and the class predicted for every test sample (Keras predict_classes). */
+export interface Reproduction {
+  record: RunRecord;
+  predictions: Uint8Array;
+}
+
 /** Train a recipe as its notebook did and evaluate it on the test set (Keras model.evaluate). */
 export async function reproduce(opts: ReproduceOptions): Promise<RunRecord> {
+  return (await reproduceRun(opts)).record;
+}
+
+/** reproduce(), keeping the test predictions (for the files a notebook writes from them: src/reproduce/outputs.ts). */
+export async function reproduceRun(opts: ReproduceOptions): Promise<Reproduction> {
   const { recipe, impl, data } = opts;
   const seed = opts.seed ?? 1;
   const started = Date.now();
@@ -69,7 +85,9 @@ export async function reproduce(opts: ReproduceOptions): Promise<RunRecord> {
     const history = await model.fit(prepared.xTrain, prepared.yTrain, config, opts.callbacks);
     const probs = await model.predict(prepared.xTest, { batchSize: 256 });
     const ev = evaluateProbabilities(probs, prepared.yTest, recipe.training.loss);
-    return {
+    await opts.onTrained?.(model);
+    const among = recipe.outputs?.misclassifiedAmongFirst;
+    const record: RunRecord = {
       kind: 'mnist-spec/run',
       suiteVersion: VERSION,
       recipe: { id: recipe.id, notebook: recipe.notebook, title: recipe.title },
@@ -81,10 +99,12 @@ export async function reproduce(opts: ReproduceOptions): Promise<RunRecord> {
       history,
       test: { loss: ev.loss, accuracy: ev.accuracy, samples: ev.samples, saturatedWrongShare: ev.saturatedWrongShare },
       ...(recipe.printed ? { printed: recipe.printed } : {}),
+      ...(among !== undefined ? { misclassified: { among, samples: misclassifiedAmong(ev.predictions, data.yTest.data, among) } } : {}),
       wallSeconds: (Date.now() - started) / 1000,
       startedAt,
       machine: machineInfo(),
     };
+    return { record, predictions: ev.predictions };
   } finally {
     model.dispose();
   }

@@ -4,7 +4,8 @@ import { loadData } from '../../data/load.js';
 import { ArgumentError } from '../../errors.js';
 import { loadImplementation } from '../../impl/registry.js';
 import { getRecipe, NOTEBOOK_RECIPES, RECIPES } from '../../recipes/index.js';
-import { reproduce, type RunRecord } from '../../reproduce/run.js';
+import { formatMisclassified, writeNotebookFiles } from '../../reproduce/outputs.js';
+import { reproduceRun, type RunRecord } from '../../reproduce/run.js';
 import { verdictOf } from '../../reproduce/verdict.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { kerasProgress } from '../progress.js';
@@ -40,7 +41,7 @@ export function registerReproduce(program: Command): void {
           log(`# ${recipe.id}: ${recipe.title}`);
           log(`# ${impl.name} (${info.backend}) on ${data.provenance.source} data, seed ${opts.seed}, ${epochs} epoch(s)`);
           const trainN = recipe.training.validation.kind === 'split' ? Math.trunc(data.xTrain.shape[0]! * (1 - recipe.training.validation.fraction)) : data.xTrain.shape[0]!;
-          const record = await reproduce({
+          const { record, predictions } = await reproduceRun({
             recipe,
             impl,
             data,
@@ -50,13 +51,21 @@ export function registerReproduce(program: Command): void {
           });
           const file = join(opts.out, `${recipe.id}-${impl.name}-${data.provenance.source}-seed${opts.seed}-${record.startedAt.replace(/[:.]/g, '-')}.json`);
           await writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
+          const written = await writeNotebookFiles(file, recipe.outputs, data.yTest.data, predictions);
           records.push(record);
           const v = verdictOf(record);
           log(`Test loss: ${record.test.loss}`);
           log(`Test accuracy: ${record.test.accuracy}`);
           log(`notebook ${recipe.notebook} printed: ${record.printed ? `loss ${record.printed.loss ?? '—'}, accuracy ${record.printed.accuracy}` : '—'}`);
           log(`verdict: ${v.status} — ${v.reason}`);
-          log(`run record: ${file}\n`);
+          if (record.misclassified) {
+            log(`\n# misclassified among the first ${record.misclassified.among} test samples: ${record.misclassified.samples.length}`);
+            for (const m of record.misclassified.samples) log(formatMisclassified(m));
+            log('');
+          }
+          log(`run record: ${file}`);
+          for (const w of written) log(`wrote ${w}`);
+          log('');
         }
       } finally {
         await impl.close?.();

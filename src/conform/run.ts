@@ -110,7 +110,7 @@ class Tail {
   }
 }
 
-function gitState(root: string): { commit: string | null; dirty: boolean | null } {
+export function gitState(root: string): { commit: string | null; dirty: boolean | null } {
   try {
     const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const status = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

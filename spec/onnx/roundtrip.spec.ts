@@ -173,93 +173,124 @@ spec(
   },
 );
 
+/**
+ * 004-cnn as tf2onnx writes it. `foldBatchNorm`: each inference batch normalization as tf2onnx's optimiser
+ * folds it, a per-channel Mul by γ/√(σ²+ε) then an Add of β − μ·γ/√(σ²+ε) ([C, 1, 1] on NCHW data, [C] after
+ * the Dense), instead of a BatchNormalization node.
+ */
+async function importsTf2onnxCnn(foldBatchNorm: boolean): Promise<number> {
+  // 004-cnn as tf2onnx leaves it after its transpose optimiser: one Transpose into NCHW before the first
+  // Conv, BatchNormalization/Relu/MaxPool on NCHW data, one Transpose back before the flattening Reshape
+  // (its shape a Constant node), MatMul+BiasAdd, an Identity for Dropout, a Gemm with transB, Softmax last.
+  const expected: Architecture = {
+    kind: 'sequential',
+    inputShape: [28, 28, 1],
+    layers: [
+      { type: 'Conv2D', filters: 32, kernelSize: [3, 3], name: 'conv2d' },
+      { type: 'BatchNormalization', name: 'batch_normalization' },
+      { type: 'Activation', activation: 'relu', name: 'activation' },
+      { type: 'Conv2D', filters: 32, kernelSize: [3, 3], name: 'conv2d_1' },
+      { type: 'BatchNormalization', name: 'batch_normalization_1' },
+      { type: 'Activation', activation: 'relu', name: 'activation_1' },
+      { type: 'MaxPooling2D', poolSize: [2, 2], name: 'max_pooling2d' },
+      { type: 'Flatten', name: 'flatten' },
+      { type: 'Dense', units: 128, name: 'dense' },
+      { type: 'BatchNormalization', name: 'batch_normalization_2' },
+      { type: 'Activation', activation: 'relu', name: 'activation_2' },
+      { type: 'Dense', units: 10, name: 'dense_1' },
+      { type: 'Activation', activation: 'softmax', name: 'activation_3' },
+    ],
+  };
+  const w = distinctWeights(resolveArchitecture(expected), 9);
+  const s = 'sequential';
+  const t = (name: string, x: F32Tensor): ITensorProto => floatTensorProto(name, x.shape, x.data);
+  const conv = (x: F32Tensor): F32Tensor => transposeTensor(x, KERAS_TO_ONNX_KERNEL);
+  const eps = 0.001;
+  /** γ/√(σ²+ε) and β − μ·γ/√(σ²+ε), shaped [C, 1, 1] for NCHW data. */
+  const folded = (at: number, nchw: boolean): [F32Tensor, F32Tensor] => {
+    const [gamma, beta, mean, variance] = [0, 1, 2, 3].map((i) => w[at + i]!.data);
+    const scale = gamma!.map((g, c) => g / Math.sqrt(variance![c]! + eps));
+    const shift = beta!.map((b, c) => b - mean![c]! * scale[c]!);
+    const shape = nchw ? [scale.length, 1, 1] : [scale.length];
+    return [{ shape, data: scale }, { shape, data: shift }];
+  };
+  const bn = (layer: string, at: number, nchw = true): ITensorProto[] =>
+    foldBatchNorm
+      ? folded(at, nchw).map((x, i) => t(`${s}/${layer}/FusedBatchNormV3/${i ? 'shift' : 'scale'}:0`, x))
+      : ['scale', 'offset', 'mean', 'variance'].map((v, i) => t(`${s}/${layer}/FusedBatchNormV3/${v}:0`, w[at + i]!));
+  const inits = [
+    t(`${s}/conv2d/Conv2D/ReadVariableOp:0`, conv(w[0]!)),
+    t(`${s}/conv2d/BiasAdd/ReadVariableOp:0`, w[1]!),
+    ...bn('batch_normalization', 2),
+    t(`${s}/conv2d_1/Conv2D/ReadVariableOp:0`, conv(w[6]!)),
+    t(`${s}/conv2d_1/BiasAdd/ReadVariableOp:0`, w[7]!),
+    ...bn('batch_normalization_1', 8),
+    t(`${s}/dense/MatMul/ReadVariableOp:0`, w[12]!),
+    t(`${s}/dense/BiasAdd/ReadVariableOp:0`, w[13]!),
+    ...bn('batch_normalization_2', 14, false),
+    t(`${s}/dense_1/MatMul/ReadVariableOp:0`, transposeTensor(w[18]!, [1, 0])),
+    t(`${s}/dense_1/BiasAdd/ReadVariableOp:0`, w[19]!),
+  ];
+  const bnNode = (layer: string, input: string): INodeProto[] => {
+    const b = `${s}/${layer}/FusedBatchNormV3`;
+    if (!foldBatchNorm) return [node('BatchNormalization', b, [input, ...['scale', 'offset', 'mean', 'variance'].map((v) => `${b}/${v}:0`)], [`${b}:0`], [attr.float('epsilon', eps)])];
+    return [node('Mul', `${b}/mul`, [input, `${b}/scale:0`], [`${b}/mul:0`]), node('Add', `${b}/add`, [`${b}/mul:0`, `${b}/shift:0`], [`${b}:0`])];
+  };
+  const nodes = [
+    node('Constant', `${s}/flatten/Const`, [], [`${s}/flatten/Const:0`], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: int64TensorProto('', [-1, 4608]) }]),
+    node('Transpose', `${s}/conv2d/Conv2D__6`, ['conv2d_input'], [`${s}/conv2d/Conv2D__6:0`], [attr.ints('perm', [0, 3, 1, 2])]),
+    node('Conv', `${s}/conv2d/Conv2D`, [`${s}/conv2d/Conv2D__6:0`, `${s}/conv2d/Conv2D/ReadVariableOp:0`, `${s}/conv2d/BiasAdd/ReadVariableOp:0`], [`${s}/conv2d/BiasAdd:0`], [
+      attr.ints('dilations', [1, 1]),
+      attr.ints('strides', [1, 1]),
+      attr.ints('kernel_shape', [3, 3]),
+      { name: 'auto_pad', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('VALID') },
+    ]),
+    ...bnNode('batch_normalization', `${s}/conv2d/BiasAdd:0`),
+    node('Relu', `${s}/activation/Relu`, [`${s}/batch_normalization/FusedBatchNormV3:0`], [`${s}/activation/Relu:0`]),
+    node('Conv', `${s}/conv2d_1/Conv2D`, [`${s}/activation/Relu:0`, `${s}/conv2d_1/Conv2D/ReadVariableOp:0`, `${s}/conv2d_1/BiasAdd/ReadVariableOp:0`], [`${s}/conv2d_1/BiasAdd:0`], [
+      attr.ints('kernel_shape', [3, 3]),
+      attr.ints('pads', [0, 0, 0, 0]),
+    ]),
+    ...bnNode('batch_normalization_1', `${s}/conv2d_1/BiasAdd:0`),
+    node('Relu', `${s}/activation_1/Relu`, [`${s}/batch_normalization_1/FusedBatchNormV3:0`], [`${s}/activation_1/Relu:0`]),
+    node('MaxPool', `${s}/max_pooling2d/MaxPool`, [`${s}/activation_1/Relu:0`], [`${s}/max_pooling2d/MaxPool:0`], [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])]),
+    node('Transpose', `${s}/max_pooling2d/MaxPool__28`, [`${s}/max_pooling2d/MaxPool:0`], [`${s}/max_pooling2d/MaxPool__28:0`], [attr.ints('perm', [0, 2, 3, 1])]),
+    node('Reshape', `${s}/flatten/Reshape`, [`${s}/max_pooling2d/MaxPool__28:0`, `${s}/flatten/Const:0`], [`${s}/flatten/Reshape:0`]),
+    node('MatMul', `${s}/dense/MatMul`, [`${s}/flatten/Reshape:0`, `${s}/dense/MatMul/ReadVariableOp:0`], [`${s}/dense/MatMul:0`]),
+    node('Add', `${s}/dense/BiasAdd`, [`${s}/dense/MatMul:0`, `${s}/dense/BiasAdd/ReadVariableOp:0`], [`${s}/dense/BiasAdd:0`]),
+    ...bnNode('batch_normalization_2', `${s}/dense/BiasAdd:0`),
+    node('Relu', `${s}/activation_2/Relu`, [`${s}/batch_normalization_2/FusedBatchNormV3:0`], [`${s}/activation_2/Relu:0`]),
+    node('Identity', `${s}/dropout/Identity`, [`${s}/activation_2/Relu:0`], [`${s}/dropout/Identity:0`]),
+    node('Gemm', `${s}/dense_1/MatMul`, [`${s}/dropout/Identity:0`, `${s}/dense_1/MatMul/ReadVariableOp:0`, `${s}/dense_1/BiasAdd/ReadVariableOp:0`], [`${s}/dense_1/BiasAdd:0`], [attr.int('transB', 1)]),
+    node('Softmax', `${s}/activation_3/Softmax`, [`${s}/dense_1/BiasAdd:0`], ['activation_3']),
+  ];
+  const bytes = model(nodes, inits, { name: 'conv2d_input', shape: [28, 28, 1], batch: 'unk__42' }, { name: 'activation_3', shape: [10] }, 13, 7);
+
+  const back = importOnnx(bytes, 'tf2onnx.onnx');
+  expect(back.arch).toEqual(expected);
+  // Unfolded, every weight comes back bit for bit; folded, the batch norms come back as (scale, shift, 0, 1 − ε).
+  if (!foldBatchNorm) expect(bitwise(back.weights, w)).toBe(true);
+  else for (const at of [2, 8, 14]) expect(back.weights[at + 2]!.data.every((v) => v === 0) && back.weights[at + 3]!.data.every((v) => v === Math.fround(1 - eps))).toBe(true);
+  const x = sampleInputs([28, 28, 1], 4, 'image-channels-scaled', 3);
+  const diff = maxDiff(await run(bytes, 'conv2d_input', 'activation_3', x), await run(exportOnnx(back.arch, back.weights), INPUT_NAME, OUTPUT_NAME, x));
+  expect(diff).toBeLessThan(1e-6);
+  return diff;
+}
+
 spec(
   {
     id: 'onnx:import:tf2onnx-cnn',
     claim: contract('keras2onnx ke2onnx/conv.py', 'Unless channels_first is the Keras data format, the inputs and weights in Keras v.s. ONNX are reversed.'),
   },
-  async (ctx) => {
-    // 004-cnn as tf2onnx leaves it after its transpose optimiser: one Transpose into NCHW before the first
-    // Conv, BatchNormalization/Relu/MaxPool on NCHW data, one Transpose back before the flattening Reshape
-    // (its shape a Constant node), MatMul+BiasAdd, an Identity for Dropout, a Gemm with transB, Softmax last.
-    const expected: Architecture = {
-      kind: 'sequential',
-      inputShape: [28, 28, 1],
-      layers: [
-        { type: 'Conv2D', filters: 32, kernelSize: [3, 3], name: 'conv2d' },
-        { type: 'BatchNormalization', name: 'batch_normalization' },
-        { type: 'Activation', activation: 'relu', name: 'activation' },
-        { type: 'Conv2D', filters: 32, kernelSize: [3, 3], name: 'conv2d_1' },
-        { type: 'BatchNormalization', name: 'batch_normalization_1' },
-        { type: 'Activation', activation: 'relu', name: 'activation_1' },
-        { type: 'MaxPooling2D', poolSize: [2, 2], name: 'max_pooling2d' },
-        { type: 'Flatten', name: 'flatten' },
-        { type: 'Dense', units: 128, name: 'dense' },
-        { type: 'BatchNormalization', name: 'batch_normalization_2' },
-        { type: 'Activation', activation: 'relu', name: 'activation_2' },
-        { type: 'Dense', units: 10, name: 'dense_1' },
-        { type: 'Activation', activation: 'softmax', name: 'activation_3' },
-      ],
-    };
-    const w = distinctWeights(resolveArchitecture(expected), 9);
-    const s = 'sequential';
-    const t = (name: string, x: F32Tensor): ITensorProto => floatTensorProto(name, x.shape, x.data);
-    const conv = (x: F32Tensor): F32Tensor => transposeTensor(x, KERAS_TO_ONNX_KERNEL);
-    const bn = (layer: string, at: number): ITensorProto[] =>
-      ['scale', 'offset', 'mean', 'variance'].map((v, i) => t(`${s}/${layer}/FusedBatchNormV3/${v}:0`, w[at + i]!));
-    const inits = [
-      t(`${s}/conv2d/Conv2D/ReadVariableOp:0`, conv(w[0]!)),
-      t(`${s}/conv2d/BiasAdd/ReadVariableOp:0`, w[1]!),
-      ...bn('batch_normalization', 2),
-      t(`${s}/conv2d_1/Conv2D/ReadVariableOp:0`, conv(w[6]!)),
-      t(`${s}/conv2d_1/BiasAdd/ReadVariableOp:0`, w[7]!),
-      ...bn('batch_normalization_1', 8),
-      t(`${s}/dense/MatMul/ReadVariableOp:0`, w[12]!),
-      t(`${s}/dense/BiasAdd/ReadVariableOp:0`, w[13]!),
-      ...bn('batch_normalization_2', 14),
-      t(`${s}/dense_1/MatMul/ReadVariableOp:0`, transposeTensor(w[18]!, [1, 0])),
-      t(`${s}/dense_1/BiasAdd/ReadVariableOp:0`, w[19]!),
-    ];
-    const bnNode = (layer: string, input: string): INodeProto =>
-      node('BatchNormalization', `${s}/${layer}/FusedBatchNormV3`, [input, ...['scale', 'offset', 'mean', 'variance'].map((v) => `${s}/${layer}/FusedBatchNormV3/${v}:0`)], [`${s}/${layer}/FusedBatchNormV3:0`], [attr.float('epsilon', 0.001)]);
-    const nodes = [
-      node('Constant', `${s}/flatten/Const`, [], [`${s}/flatten/Const:0`], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: int64TensorProto('', [-1, 4608]) }]),
-      node('Transpose', `${s}/conv2d/Conv2D__6`, ['conv2d_input'], [`${s}/conv2d/Conv2D__6:0`], [attr.ints('perm', [0, 3, 1, 2])]),
-      node('Conv', `${s}/conv2d/Conv2D`, [`${s}/conv2d/Conv2D__6:0`, `${s}/conv2d/Conv2D/ReadVariableOp:0`, `${s}/conv2d/BiasAdd/ReadVariableOp:0`], [`${s}/conv2d/BiasAdd:0`], [
-        attr.ints('dilations', [1, 1]),
-        attr.ints('strides', [1, 1]),
-        attr.ints('kernel_shape', [3, 3]),
-        { name: 'auto_pad', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('VALID') },
-      ]),
-      bnNode('batch_normalization', `${s}/conv2d/BiasAdd:0`),
-      node('Relu', `${s}/activation/Relu`, [`${s}/batch_normalization/FusedBatchNormV3:0`], [`${s}/activation/Relu:0`]),
-      node('Conv', `${s}/conv2d_1/Conv2D`, [`${s}/activation/Relu:0`, `${s}/conv2d_1/Conv2D/ReadVariableOp:0`, `${s}/conv2d_1/BiasAdd/ReadVariableOp:0`], [`${s}/conv2d_1/BiasAdd:0`], [
-        attr.ints('kernel_shape', [3, 3]),
-        attr.ints('pads', [0, 0, 0, 0]),
-      ]),
-      bnNode('batch_normalization_1', `${s}/conv2d_1/BiasAdd:0`),
-      node('Relu', `${s}/activation_1/Relu`, [`${s}/batch_normalization_1/FusedBatchNormV3:0`], [`${s}/activation_1/Relu:0`]),
-      node('MaxPool', `${s}/max_pooling2d/MaxPool`, [`${s}/activation_1/Relu:0`], [`${s}/max_pooling2d/MaxPool:0`], [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])]),
-      node('Transpose', `${s}/max_pooling2d/MaxPool__28`, [`${s}/max_pooling2d/MaxPool:0`], [`${s}/max_pooling2d/MaxPool__28:0`], [attr.ints('perm', [0, 2, 3, 1])]),
-      node('Reshape', `${s}/flatten/Reshape`, [`${s}/max_pooling2d/MaxPool__28:0`, `${s}/flatten/Const:0`], [`${s}/flatten/Reshape:0`]),
-      node('MatMul', `${s}/dense/MatMul`, [`${s}/flatten/Reshape:0`, `${s}/dense/MatMul/ReadVariableOp:0`], [`${s}/dense/MatMul:0`]),
-      node('Add', `${s}/dense/BiasAdd`, [`${s}/dense/MatMul:0`, `${s}/dense/BiasAdd/ReadVariableOp:0`], [`${s}/dense/BiasAdd:0`]),
-      bnNode('batch_normalization_2', `${s}/dense/BiasAdd:0`),
-      node('Relu', `${s}/activation_2/Relu`, [`${s}/batch_normalization_2/FusedBatchNormV3:0`], [`${s}/activation_2/Relu:0`]),
-      node('Identity', `${s}/dropout/Identity`, [`${s}/activation_2/Relu:0`], [`${s}/dropout/Identity:0`]),
-      node('Gemm', `${s}/dense_1/MatMul`, [`${s}/dropout/Identity:0`, `${s}/dense_1/MatMul/ReadVariableOp:0`, `${s}/dense_1/BiasAdd/ReadVariableOp:0`], [`${s}/dense_1/BiasAdd:0`], [attr.int('transB', 1)]),
-      node('Softmax', `${s}/activation_3/Softmax`, [`${s}/dense_1/BiasAdd:0`], ['activation_3']),
-    ];
-    const bytes = model(nodes, inits, { name: 'conv2d_input', shape: [28, 28, 1], batch: 'unk__42' }, { name: 'activation_3', shape: [10] }, 13, 7);
+  async (ctx) => ctx.record(await importsTf2onnxCnn(false), 'imported model predicts as the original graph, |Δp| < 1e-6'),
+);
 
-    const back = importOnnx(bytes, 'tf2onnx.onnx');
-    expect(back.arch).toEqual(expected);
-    expect(bitwise(back.weights, w)).toBe(true);
-    const x = sampleInputs([28, 28, 1], 4, 'image-channels-scaled', 3);
-    const diff = maxDiff(await run(bytes, 'conv2d_input', 'activation_3', x), await run(exportOnnx(back.arch, back.weights), INPUT_NAME, OUTPUT_NAME, x));
-    expect(diff).toBeLessThan(1e-6);
-    ctx.record(diff, 'imported model predicts as the original graph, |Δp| < 1e-6');
+spec(
+  {
+    id: 'onnx:import:tf2onnx-cnn-folded-batchnorm',
+    claim: contract('src/onnx/import.ts', 'A per-channel Mul then a per-channel Add: an inference BatchNormalization as tf2onnx folds it'),
   },
+  async (ctx) => ctx.record(await importsTf2onnxCnn(true), 'folded batch norms imported as BatchNormalization; predicts as the original graph, |Δp| < 1e-6'),
 );
 
 spec(

@@ -56,8 +56,8 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportedModel {
 }
 
 const ACTIVATIONS: Record<string, ActivationName> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax' };
-const HANDLED = new Set(['Identity', 'Dropout', 'Transpose', 'Gemm', 'MatMul', 'Conv', 'BatchNormalization', 'MaxPool', 'Relu', 'Sigmoid', 'Tanh', 'Softmax', 'Flatten', 'Reshape']);
-const SUPPORTED_OPS = `${[...HANDLED].join(', ')}, Add (a Dense bias after MatMul), Constant`;
+const HANDLED = new Set(['Identity', 'Dropout', 'Transpose', 'Gemm', 'MatMul', 'Conv', 'BatchNormalization', 'Mul', 'MaxPool', 'Relu', 'Sigmoid', 'Tanh', 'Softmax', 'Flatten', 'Reshape']);
+const SUPPORTED_OPS = `${[...HANDLED].join(', ')}, Add (a Dense bias after MatMul, a shift after a per-channel Mul), Constant`;
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const NCHW = [0, 3, 1, 2];
 /** Tensor rank bound, batch included: the notebooks need 4; the bound keeps per-node work small on hostile files. */
@@ -264,6 +264,8 @@ class GraphReader {
       case 'BatchNormalization':
         this.batchNorm(n);
         return out;
+      case 'Mul':
+        return this.foldedBatchNorm(n, out);
       case 'MaxPool':
         this.maxPool(n);
         return out;
@@ -402,6 +404,38 @@ class GraphReader {
       ...(epsilon !== 1e-3 ? { epsilon } : {}),
     };
     this.push(n, spec, weightHint(n.input![1]!, 'gamma') ?? nodeHint(n), weights);
+  }
+
+  /**
+   * A per-channel Mul then a per-channel Add: an inference BatchNormalization as tf2onnx folds it
+   * (scale = γ/√(σ²+ε), shift = β − μ·scale). It comes back as a Keras BatchNormalization with
+   * γ = scale, β = shift, moving mean 0 and moving variance 1 − ε, so that √(variance + ε) is exactly 1 in
+   * float32 (0.999f + 0.001f rounds to 1) and the layer computes x·scale + shift, as the graph does.
+   */
+  private foldedBatchNorm(n: INodeProto, out: string): string {
+    const c = this.shape[this.shape.length - 1]!;
+    const scale = this.channelConstant(n, 1, c);
+    const add = this.soleConsumer(out);
+    const other = add?.input?.[0] === out ? 1 : 0;
+    if (!add || add.opType !== 'Add' || add.domain || add.input?.length !== 2 || add.input[1 - other] !== out || !this.constants.has(add.input[other]!)) {
+      throw this.unsupported(n, 'a Mul is imported only as the scale of a folded batch normalization: a per-channel constant Mul followed by a per-channel constant Add');
+    }
+    const shift = this.channelConstant(add, other, c);
+    this.visited.add(add);
+    const epsilon = 1e-3;
+    const variance = new Float32Array(c).fill(1 - epsilon);
+    this.push(n, { type: 'BatchNormalization' }, nodeHint(n), [scale, shift, { shape: [c], data: new Float32Array(c) }, { shape: [c], data: variance }]);
+    return this.outputOf(add);
+  }
+
+  /** A constant that broadcasts along the Keras channels axis only (wherever the layout has put it): c values, or one for all. */
+  private channelConstant(n: INodeProto, input: number, c: number): F32Tensor {
+    const t = this.floats(n, input);
+    const rank = this.perm.length;
+    const axis = this.perm.indexOf(this.shape.length);
+    const ok = t.shape.length <= rank && t.shape.every((d, j) => d === 1 || (rank - t.shape.length + j === axis && d === c));
+    if (!ok) throw this.bad(this.nodeField(n), `input ${input} has shape ${shapeString(t.shape)}; needs one value per channel (${c}) along axis ${axis}`);
+    return { shape: [c], data: t.data.length === c ? t.data : new Float32Array(c).fill(t.data[0]!) };
   }
 
   private maxPool(n: INodeProto): void {

@@ -1,4 +1,17 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The longest trainings start first (longest-job-first on vitest's two workers): seed 000's two 100-epoch runs
+ * (full tier), then the other notebook outcomes, then everything else in vitest's own order. Without it a fresh
+ * checkout (no timing cache) runs files largest first, and the 100-epoch files, being small, would start last.
+ */
+class LongestTrainingFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification): number => (/outcomes-000/.test(f.moduleId) ? 0 : /notebooks[\\/]outcomes-/.test(f.moduleId) ? 1 : 2);
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -8,6 +21,7 @@ export default defineConfig({
     pool: 'forks',
     // Both cores: the training specs of different files then run side by side (vitest's default here is one).
     maxWorkers: 2,
+    sequence: { sequencer: LongestTrainingFirst },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -88,6 +88,15 @@ function claimOf(bound: Bound) {
   return seed(printed.notebook, printed.quote);
 }
 
+/**
+ * The two 100-epoch trainings of the full tier (seed 000 as it ran, and on scaled pixels) each have a spec file
+ * of their own: vitest runs files side by side (one per core), so the full tier's longest runs overlap instead of
+ * queueing behind each other in one file.
+ */
+export function isLongMlpRun(recipe: Recipe): boolean {
+  return recipe.id === '000' || recipe.id === '000-scaled';
+}
+
 /** Register the outcome specs of the bounds whose recipe `select` picks (split across files so vitest runs them in parallel). */
 export function outcomeSpecs(select: (recipe: Recipe) => boolean): void {
   forEachImplementation((impl) => {

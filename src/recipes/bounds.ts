@@ -104,7 +104,13 @@ export const BOUNDS: readonly Bound[] = [
     outcome: { kind: 'near-chance', maxAccuracy: 0.35, minLoss: 0.085 },
     why: 'a third sigmoid layer trains slower still: engine seeds 1-3 stayed at 0.1024-0.1143, MSE 0.09-0.0904',
   },
-  { recipe: '004-cnn', data: 'full', epochs: 1, outcome: { kind: 'learns', minAccuracy: 0.975 }, why: 'seed 004 printed 0.9812 after one epoch' },
+  {
+    recipe: '004-cnn',
+    data: 'full',
+    epochs: 1,
+    outcome: { kind: 'learns', minAccuracy: 0.97 },
+    why: 'seed 004 printed 0.9812 after one epoch. One epoch of Adam at lr 0.01 ends wherever its last steps land: engine seeds 1-5 gave 0.9742-0.9842 (seed 1 with one thread instead of two: 0.9708; tfjs seed 1: 0.9811), so 0.975 would fail one run in five; 0.97 sits below every run measured',
+  },
 
   // Embedded tier (8,000 training / 2,000 test digits, embedded-v1): short budgets for the default run.
   // Calibrated with the tfjs reference (wasm) on seeds 1..5 (or 1..3 where noted); each bound leaves a margin
@@ -128,7 +134,13 @@ export const BOUNDS: readonly Bound[] = [
   },
   { recipe: '004-mlp-adam', data: 'embedded', epochs: 3, outcome: { kind: 'learns', minAccuracy: 0.85 }, why: 'seeds 1-3 reached 0.893-0.8945 where SGD stays at chance' },
   { recipe: '004-mlp-rmsprop', data: 'embedded', epochs: 3, outcome: { kind: 'learns', minAccuracy: 0.85 }, why: 'seeds 1-3 reached 0.884-0.892 where SGD stays at chance' },
-  { recipe: '004-cnn', data: 'embedded', epochs: 1, outcome: { kind: 'learns', minAccuracy: 0.7 }, why: 'seeds 1-3 reached 0.8055-0.918 (125 Adam steps at lr 0.01; batch-norm statistics still settling)' },
+  {
+    recipe: '004-cnn',
+    data: 'embedded',
+    epochs: 1,
+    outcome: { kind: 'learns', minAccuracy: 0.5 },
+    why: 'learns, far above chance (0.1), but only 125 Adam steps at lr 0.01 with batch-norm statistics still settling: engine seeds 1-8 gave 0.6255-0.944 (seeds 1-5 with one thread: 0.6575-0.9455), tfjs seeds 1-3 0.8055-0.918',
+  },
 ];
 
 export function findBound(recipe: string, data: DataTier, epochs: number): Bound | undefined {

@@ -210,9 +210,10 @@ try {
   process.stdout.write(`\n${table(rows, peer, tuned)}\n`);
   process.stdout.write(`samples/s, median of ${repeat} run(s); * = partial (stopped after --max-seconds ${values['max-seconds']}: the rate is over what ran); inference batch ${INFER_BATCH}\n`);
   for (const m of rows) if (m.error) process.stdout.write(`${m.runtime}: ${m.error.split('\n')[0]}\n`);
-  const busiest = Math.max(loadBefore[0]!, loadAfter[0]!);
+  // The bench's own runtimes keep `threads` cores busy, so the load after a run counts against that much more.
+  const busiest = Math.max(loadBefore[0]!, loadAfter[0]! - threads);
   if (busiest > BUSY * cpus().length) {
-    process.stdout.write(`warning: load average reached ${busiest.toFixed(2)} on ${cpus().length} cores during the run: other work shared the CPU, so these rates (PyTorch's spinning OpenMP threads most of all) are not those of a quiet machine\n`);
+    process.stdout.write(`warning: load average reached ${busiest.toFixed(2)} on ${cpus().length} cores beyond the bench's own ${threads} thread(s): other work shared the CPU, so these rates (PyTorch's spinning OpenMP threads most of all) are not those of a quiet machine\n`);
   }
   const report = {
     kind: 'mnist-spec/bench',

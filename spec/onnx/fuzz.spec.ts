@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { resolveArchitecture } from '../../src/arch/resolve.js';
+import { checkWeights, resolveArchitecture } from '../../src/arch/resolve.js';
 import type { Architecture } from '../../src/arch/types.js';
 import { DataFormatError, UnsupportedError } from '../../src/errors.js';
-import { checkWeights, exportOnnx } from '../../src/onnx/export.js';
+import { exportOnnx } from '../../src/onnx/export.js';
 import { importOnnx } from '../../src/onnx/import.js';
 import { onnx, type IModelProto } from '../../src/onnx/proto.js';
 import { contract } from '../harness/claims.js';

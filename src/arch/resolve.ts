@@ -1,5 +1,5 @@
 import { ArgumentError, UnsupportedError } from '../errors.js';
-import { sizeOf } from '../tensor.js';
+import { shapeString, sizeOf, type F32Tensor } from '../tensor.js';
 import type { LayerInfo } from '../impl/interface.js';
 import type { Architecture, LayerSpec, LayerType } from './types.js';
 
@@ -196,5 +196,22 @@ export function layerInfosOf(resolved: ResolvedArchitecture): LayerInfo[] {
   return resolved.layers.map((l) => {
     const count = paramCountOf(weightSpecsOf(l, l.inputShape));
     return { name: l.name, type: l.type, outputShape: [null, ...l.outputShape], params: count.total, trainableParams: count.trainable };
+  });
+}
+
+/** Weights in Keras order with Keras shapes, or an ArgumentError naming the index and `layer/name`. */
+export function checkWeights(resolved: ResolvedArchitecture, weights: readonly F32Tensor[], argument = 'weights'): void {
+  const specs = modelWeightSpecs(resolved);
+  if (weights.length !== specs.length) {
+    throw new ArgumentError(argument, `the model has ${specs.length} weight tensors (${specs.map((s) => `${s.layer}/${s.name}`).join(', ')}), got ${weights.length}`);
+  }
+  specs.forEach((spec, i) => {
+    const w = weights[i]!;
+    const where = `${argument}[${i}] (${spec.layer}/${spec.name})`;
+    const same = w.shape.length === spec.shape.length && w.shape.every((d, j) => d === spec.shape[j]);
+    if (!same) throw new ArgumentError(where, `expected shape ${shapeString(spec.shape)}, got ${shapeString(w.shape)}`);
+    if (!(w.data instanceof Float32Array) || w.data.length !== sizeOf(spec.shape)) {
+      throw new ArgumentError(where, `expected a Float32Array of ${sizeOf(spec.shape)} values`);
+    }
   });
 }

@@ -1,4 +1,4 @@
-import { modelWeightSpecs, resolveArchitecture, weightSpecsOf, type ResolvedArchitecture, type ResolvedLayer } from '../arch/resolve.js';
+import { checkWeights, modelWeightSpecs, resolveArchitecture, weightSpecsOf, type ResolvedArchitecture, type ResolvedLayer } from '../arch/resolve.js';
 import type { ActivationName, Architecture } from '../arch/types.js';
 import { ArgumentError } from '../errors.js';
 import { shapeString, sizeOf, type F32Tensor } from '../tensor.js';
@@ -34,23 +34,6 @@ export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'probabilities';
 /** The symbolic batch axis of the input and output. */
 export const BATCH_DIM = 'N';
-
-/** Weights in Keras order with Keras shapes, or an ArgumentError naming the index and `layer/name`. */
-export function checkWeights(resolved: ResolvedArchitecture, weights: readonly F32Tensor[], argument = 'weights'): void {
-  const specs = modelWeightSpecs(resolved);
-  if (weights.length !== specs.length) {
-    throw new ArgumentError(argument, `the model has ${specs.length} weight tensors (${specs.map((s) => `${s.layer}/${s.name}`).join(', ')}), got ${weights.length}`);
-  }
-  specs.forEach((spec, i) => {
-    const w = weights[i]!;
-    const where = `${argument}[${i}] (${spec.layer}/${spec.name})`;
-    const same = w.shape.length === spec.shape.length && w.shape.every((d, j) => d === spec.shape[j]);
-    if (!same) throw new ArgumentError(where, `expected shape ${shapeString(spec.shape)}, got ${shapeString(w.shape)}`);
-    if (!(w.data instanceof Float32Array) || w.data.length !== sizeOf(spec.shape)) {
-      throw new ArgumentError(where, `expected a Float32Array of ${sizeOf(spec.shape)} values`);
-    }
-  });
-}
 
 const ACTIVATION_OP: Record<Exclude<ActivationName, 'linear'>, string> = {
   relu: 'Relu',

@@ -1,5 +1,5 @@
 import type * as ortTypes from 'onnxruntime-node';
-import { layerInfosOf, type ResolvedArchitecture } from '../../arch/resolve.js';
+import { checkWeights, layerInfosOf, type ResolvedArchitecture } from '../../arch/resolve.js';
 import { ArgumentError, UnsupportedError } from '../../errors.js';
 import { batchRanges } from '../../preprocess/index.js';
 import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js';
@@ -51,18 +51,7 @@ export class EngineModel implements Model {
 
   async setWeights(weights: readonly F32Tensor[]): Promise<void> {
     this.live();
-    if (weights.length !== this.specs.length) {
-      throw new ArgumentError('weights', `expected ${this.specs.length} tensors (${this.specs.map((w) => `${w.layer}/${w.name}`).join(', ')}), got ${weights.length}`);
-    }
-    weights.forEach((t, i) => {
-      const w = this.specs[i]!;
-      if (t.shape.length !== w.shape.length || t.shape.some((d, k) => d !== w.shape[k])) {
-        throw new ArgumentError(`weights[${i}] (${w.layer}/${w.name})`, `expected shape ${shapeString(w.shape)}, got ${shapeString(t.shape)}`);
-      }
-      if (!(t.data instanceof Float32Array) || t.data.length !== sizeOf(w.shape)) {
-        throw new ArgumentError(`weights[${i}] (${w.layer}/${w.name})`, `expected a Float32Array of ${sizeOf(w.shape)} values`);
-      }
-    });
+    checkWeights(this.resolved, weights);
     weights.forEach((t, i) => this.target.weights[i]!.set(t.data));
   }
 

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { layerInfosOf, modelWeightSpecs, type ResolvedArchitecture } from '../../arch/resolve.js';
+import { checkWeights, layerInfosOf, modelWeightSpecs, type ResolvedArchitecture } from '../../arch/resolve.js';
 import type { Architecture } from '../../arch/types.js';
 import { ArgumentError } from '../../errors.js';
-import { checkWeights, exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../onnx/export.js';
+import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../onnx/export.js';
 import { batchRanges } from '../../preprocess/index.js';
 import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js';
 import type { LayerInfo, Model, NamedWeight } from '../interface.js';

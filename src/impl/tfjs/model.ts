@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedArchitecture } from '../../arch/resolve.js';
+import { checkWeights, type ResolvedArchitecture } from '../../arch/resolve.js';
 import { ArgumentError, UnsupportedError } from '../../errors.js';
 import { batchRanges } from '../../preprocess/index.js';
 import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js';
@@ -54,19 +54,7 @@ export class TfjsModel implements Model {
 
   async setWeights(weights: readonly F32Tensor[]): Promise<void> {
     const own = this.live().weights;
-    if (weights.length !== own.length) {
-      throw new ArgumentError('weights', `expected ${own.length} tensors (${own.map((w) => `${w.layer}/${w.name}`).join(', ')}), got ${weights.length}`);
-    }
-    own.forEach((w, i) => {
-      const given = weights[i]!;
-      const where = `weights[${i}] (${w.layer}/${w.name})`;
-      if (given.shape.length !== w.variable.shape.length || given.shape.some((d, j) => d !== w.variable.shape[j])) {
-        throw new ArgumentError(where, `expected shape ${shapeString(w.variable.shape)}, got ${shapeString(given.shape)}`);
-      }
-      if (!(given.data instanceof Float32Array) || given.data.length !== sizeOf(given.shape)) {
-        throw new ArgumentError(where, `expected a Float32Array of ${sizeOf(given.shape)} values`);
-      }
-    });
+    checkWeights(this.resolved, weights);
     // Checked all before writing any, so a bad list leaves the model as it was.
     tf.tidy(() => own.forEach((w, i) => w.variable.assign(tf.tensor(weights[i]!.data, [...w.variable.shape], 'float32'))));
   }

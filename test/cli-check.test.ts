@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../src/check/index.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { getRecipe } from '../src/recipes/index.js';
-import { CLI, ensureBuilt, ROOT } from '../spec/conform/build.js';
-import { loadManifest, loadTrainedWeights } from '../spec/inference/trained.js';
-import { KERAS_FIXTURES, KERAS_FIXTURES_DIR } from '../spec/keras/fixtures.js';
-import { kerasH5Bytes } from '../spec/keras/write.js';
+import { CLI, ensureBuilt, ROOT } from '../spec/support/build.js';
+import { loadManifest, loadTrainedWeights } from '../spec/support/trained-weights.js';
+import { KERAS_FIXTURES, KERAS_FIXTURES_DIR } from '../spec/support/keras/fixtures.js';
+import { kerasH5Bytes } from '../spec/support/keras/write.js';
 
 /**
  * `mnist-spec check` as a user runs it: the built CLI in a child process. The fast cases use the project's

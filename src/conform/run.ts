@@ -1,7 +1,7 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
@@ -11,9 +11,12 @@ import { machineInfo } from '../reproduce/run.js';
 import { VERSION } from '../version.js';
 import type { ChildConfig } from './child.js';
 import { skipPatterns, type Expectations } from './expectations.js';
-import { implementationName } from './names.js';
-import { ENV, type ReporterLine, type ResultLine, type SpecEvent } from './protocol.js';
-import { testNamePattern } from './query.js';
+import { implementationName } from '../impl/registry.js';
+import { ENV } from '../harness/env.js';
+import type { SpecEvent } from '../harness/events.js';
+import { locateSpecFile } from '../harness/ids.js';
+import type { ReporterLine, ResultLine } from './protocol.js';
+import { queryReachesPrefix, testNamePattern } from './query.js';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type ConformanceReport, type ImplementationSection } from './report.js';
 
 /** The package root: where spec/, vitest.config.ts and dist/ are (this file is src/conform or dist/conform). */
@@ -53,37 +56,18 @@ export type Progress =
   | { kind: 'watchdog'; name: string; seconds: number };
 
 /**
- * Spec files that register specs per implementation: those the conformance of an implementation is judged
- * by. With queries, only the files that can hold a matching spec: a file that never writes a query's area
- * (`'inference:` of `inference:forward:*`) registers none of its specs.
+ * The spec files that judge an implementation: every `*.spec.ts` under spec/conformance/ (found by location, never
+ * by reading its text), narrowed to those whose id prefix a query can reach (`inference:forward:*` needs only
+ * spec/conformance/inference/forward.spec.ts).
  */
-export function conformSpecFiles(root = PACKAGE_ROOT, queries: readonly string[] = ['*']): string[] {
-  const dir = join(root, 'spec');
-  // Only the area (`inference:`) is trusted to be literal: the rest of an id is often built from parameters.
-  const prefixes = queries.map((q) => {
-    const literal = q.split('*')[0]!;
-    return literal.includes(':') ? literal.slice(0, literal.indexOf(':') + 1) : '';
-  });
+export function conformanceSpecFiles(root = PACKAGE_ROOT, queries: readonly string[] = ['*']): string[] {
+  const dir = join(root, 'spec', 'conformance');
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.spec.ts') && !f.split(/[\\/]/).includes('harness'))
+    .filter((f) => /\.spec\.[cm]?[jt]s$/.test(f))
     .map((f) => join(dir, f))
-    .filter((f) => {
-      const text = sourceWithLocalImports(f, dir, join(dir, 'harness'));
-      return text.includes('forEachImplementation(') && prefixes.some((p) => text.includes(p));
-    })
+    .filter((f) => queries.some((q) => queryReachesPrefix(q, locateSpecFile(f).prefix)))
     .sort();
-}
-
-/**
- * A spec file's text with that of the modules it imports by relative path, transitively (a file may
- * register its specs through a helper, as spec/notebooks/outcomes.ts does), within spec/ and the harness excepted.
- */
-function sourceWithLocalImports(file: string, specDir: string, harness: string, seen = new Set<string>()): string {
-  if (seen.has(file) || !file.startsWith(specDir) || file.startsWith(harness) || !existsSync(file)) return '';
-  seen.add(file);
-  const text = readFileSync(file, 'utf8');
-  const imports = [...text.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
-  return [text, ...imports.map((i) => sourceWithLocalImports(i, specDir, harness, seen))].join('\n');
 }
 
 /** A file's lines appended since the last read. */
@@ -166,13 +150,13 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const queries = opts.queries?.length ? opts.queries : ['*'];
   const tier = opts.tier ?? 'fast';
   const graceMs = opts.graceMs ?? 15_000;
-  const files = conformSpecFiles(root, queries);
+  const files = conformanceSpecFiles(root, queries);
   const started = Date.now();
   const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-conform-'));
 
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), MNIST_SPEC_IMPL: targets.map((t) => t.modulePath).join(','), MNIST_SPEC_TIER: tier };
-  if (opts.data === 'embedded') delete env.MNIST_DIR;
-  else if (opts.data) env.MNIST_DIR = resolve(opts.data);
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), [ENV.impl]: targets.map((t) => t.modulePath).join(','), [ENV.tier]: tier };
+  if (opts.data === 'embedded') delete env[ENV.mnistDir];
+  else if (opts.data) env[ENV.mnistDir] = resolve(opts.data);
   const skips = names.flatMap((n) => skipPatterns(opts.expectations, n));
   if (skips.length) env[ENV.skip] = JSON.stringify(skips);
   else delete env[ENV.skip];
@@ -243,7 +227,7 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
 
   const all = [...done.values(), ...synthetic];
   const finished = Date.now();
-  const mnistDir = env.MNIST_DIR;
+  const mnistDir = env[ENV.mnistDir];
   const full = mnistDir ? await provenanceOf(mnistDir).catch((e: Error) => ({ error: e.message }) as unknown as Provenance) : null;
   const embedded = await provenanceOf('embedded');
   const git = gitState(root);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/conform/build.js';
+import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
 
 /**
  * `mnist-spec conform` as a user runs it: the built CLI in child processes, on the minimal adapter, a
@@ -103,7 +103,7 @@ describe('mnist-spec conform', () => {
       'model:build:layers:recipe=004-mlp',
     ]);
     const forward = r.specs.find((s) => s.id === 'inference:forward:recipe=001')!;
-    expect(forward).toMatchObject({ name: 'minimal-adapter > inference:forward:recipe=001', status: 'pass', file: 'spec/inference/forward.spec.ts' });
+    expect(forward).toMatchObject({ name: 'minimal-adapter > inference:forward:recipe=001', status: 'pass', file: 'spec/conformance/inference/forward.spec.ts' });
     expect(forward.claim?.source).toMatch(/^seeds\/001_/);
     expect(forward.bound).toMatch(/max \|p − p_keras\|/);
     expect(runs.merged!.stdout).toMatch(/CONFORMS: 5 pass, 0 fail, 0 skip \(5 specs\)/);
@@ -154,7 +154,7 @@ describe('mnist-spec conform', () => {
 
   it('merges vitest --reporter=json results of a plain sharded vitest run', async () => {
     const out = join(scratch, 'vitest.json');
-    const v = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`], {
+    const v = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/conformance/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`], {
       cwd: ROOT,
       env: { ...env(), MNIST_SPEC_IMPL: ADAPTER },
       encoding: 'utf8',

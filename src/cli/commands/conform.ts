@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ArgumentError } from '../../errors.js';
 import { loadExpectations, type Expectations } from '../../conform/expectations.js';
 import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
-import { implementationName } from '../../conform/names.js';
+import { implementationName } from '../../impl/registry.js';
 import { checkQuery } from '../../conform/query.js';
 import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
 import type { ReporterLine, ResultLine } from '../../conform/protocol.js';

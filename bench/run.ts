@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadData } from '../src/data/load.js';
-import { SHIPPED_IMPLEMENTATIONS } from '../src/impl/registry.js';
+import { withRole } from '../src/impl/registry.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { VERSION } from '../src/version.js';
 import { DATA_FILES, INFER_BATCH, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, type Measurement, type Task } from './workload.js';
@@ -42,7 +42,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
   },
 });
-const impls = values.impl ? values.impl.split(',') : [...SHIPPED_IMPLEMENTATIONS];
+const impls = values.impl ? values.impl.split(',') : withRole('bench');
 const repeat = Math.max(1, Number(values.repeat));
 const threads = Number(values.threads ?? cpus().length);
 

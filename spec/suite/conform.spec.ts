@@ -8,6 +8,7 @@ import { matchesQuery } from '../../src/conform/query.js';
 import type { ConformanceReport } from '../../src/conform/report.js';
 import { runConformanceOfMany } from '../../src/conform/run.js';
 import { contract } from '../../src/harness/claims.js';
+import { RUN_ENV } from '../../src/harness/env.js';
 import { suiteSpecs } from '../../src/harness/spec.js';
 import { CLI, ensureBuilt, ROOT } from '../support/build.js';
 
@@ -118,7 +119,7 @@ for (const f of faults) {
     const dir = mkdtempSync(join(tmpdir(), `conform-${f.name}-`));
     try {
       const env = { ...process.env };
-      for (const k of ['MNIST_SPEC_IMPL', 'MNIST_SPEC_TIER', 'MNIST_SPEC_EVENTS', 'MNIST_SPEC_RESULTS', 'MNIST_SPEC_SKIP']) delete env[k];
+      for (const k of RUN_ENV) delete env[k];
       const run = spawnSync(process.execPath, [CLI, 'conform', '--impl', join(ROOT, f.file), '--tier', 'fast', '--report-dir', dir], { cwd: ROOT, env, encoding: 'utf8', timeout: 590_000 });
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ConformanceReport;
       const v = verdictOf(f, report);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
+import { isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
 import { machineInfo } from '../reproduce/run.js';
 import { VERSION } from '../version.js';
 import type { ChildConfig } from './child.js';
@@ -140,9 +140,9 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const child = join(root, 'dist', 'conform', 'child.js');
   if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
   const targets = opts.impls.map((given) => {
-    const isShipped = SHIPPED_IMPLEMENTATIONS.includes(given);
-    const modulePath = isShipped ? given : resolve(given);
-    if (!isShipped && !existsSync(modulePath)) throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor an existing module path`);
+    const shipped = isShipped(given);
+    const modulePath = shipped ? given : resolve(given);
+    if (!shipped && !existsSync(modulePath)) throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor an existing module path`);
     return { given, modulePath, name: implementationName(modulePath) };
   });
   const names = targets.map((t) => t.name);
@@ -281,7 +281,7 @@ async function implementationSection(name: string, given: string, modulePath: st
     };
   }
   // No spec loaded it (everything filtered or skipped): ask it directly when Node can load it.
-  if (SHIPPED_IMPLEMENTATIONS.includes(given) || /\.[cm]?js$/.test(modulePath)) {
+  if (isShipped(given) || /\.[cm]?js$/.test(modulePath)) {
     try {
       const impl = await loadImplementation(modulePath);
       const info = await impl.info();

@@ -10,6 +10,33 @@ export class ContractError extends Error {
   override name = 'ContractError';
 }
 
+/**
+ * A softmax row sums to 1 up to float32 rounding: ten exponentials and a division each rounded to 2^-24 relative put
+ * the sum within ~1e-6 of 1; 1e-5 leaves room for a runtime's fast exp and still catches a missing softmax or a
+ * softmax over the wrong axis. Used by the predict specs and by `mnist-spec check`.
+ */
+export const PROBABILITY_SUM_TOLERANCE = 1e-5;
+
+/**
+ * How far the rows of `p` [n, classes] are from being probabilities: the largest |Σ row − 1|, Infinity when a value
+ * lies outside [0, 1] (and that value's place), or NaN for an empty tensor.
+ */
+export function probabilityRowError(p: F32Tensor): { worst: number; outside?: { row: number; column: number; value: number } } {
+  const classes = p.shape[p.shape.length - 1] ?? 0;
+  if (!classes || !p.data.length) return { worst: NaN };
+  let worst = 0;
+  for (let r = 0; r * classes < p.data.length; r++) {
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      const v = p.data[r * classes + j]!;
+      if (!(v >= 0 && v <= 1)) return { worst: Infinity, outside: { row: r, column: j, value: v } };
+      sum += v;
+    }
+    worst = Math.max(worst, Math.abs(sum - 1));
+  }
+  return { worst };
+}
+
 function checkF32(what: string, t: F32Tensor, shape: readonly number[]): void {
   if (!t || !t.data || !t.shape) throw new ContractError(`${what}: not a tensor ({ shape, data })`);
   if (dtypeOf(t) !== 'float32') throw new ContractError(`${what}: dtype ${t.data.constructor.name}, expected Float32Array`);

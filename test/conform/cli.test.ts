@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV, RUN_ENV } from '../../src/harness/env.js';
 import type { ConformanceReport } from '../../src/conform/report.js';
 import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
 
@@ -23,7 +24,7 @@ interface Run {
 
 function env(): NodeJS.ProcessEnv {
   const e = { ...process.env };
-  for (const k of Object.keys(e)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete e[k];
+  for (const k of [...RUN_ENV, ENV.mnistDir]) delete e[k];
   return e;
 }
 
@@ -156,7 +157,7 @@ describe('mnist-spec conform', () => {
     const out = join(scratch, 'vitest.json');
     const v = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/conformance/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`], {
       cwd: ROOT,
-      env: { ...env(), MNIST_SPEC_IMPL: ADAPTER },
+      env: { ...env(), [ENV.impl]: ADAPTER },
       encoding: 'utf8',
     });
     expect(v.status, v.stderr).toBe(0);

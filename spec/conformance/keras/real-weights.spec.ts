@@ -33,10 +33,7 @@ const LOSS_TOLERANCE = 1e-5;
 spec(
   {
     params: { recipe: '001', file: 'mnist_mlp_keras2', data: 'full' },
-    claim: kerasProvenance(
-      'mnist_mlp_keras2/PROVENANCE.md',
-      'What the training notebook printed for `model.evaluate(x_test, y_test)` on the canonical 10,000 MNIST test images: `Test loss: 0.116195382967`, `Test accuracy: 0.9831`.',
-    ),
+    claim: kerasProvenance(KNOWN.provenance.file, KNOWN.provenance.quote),
     needs: { fullData: true, layers: ['Dense', 'Dropout'] },
     timeoutMs: 120_000,
   },

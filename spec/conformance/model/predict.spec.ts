@@ -4,6 +4,7 @@ import { getRecipe } from '../../../src/recipes/index.js';
 import { sizeOf, type F32Tensor } from '../../../src/tensor.js';
 import { Rng } from '../../../src/util/rng.js';
 import { contract, keras } from '../../../src/harness/claims.js';
+import { PROBABILITY_SUM_TOLERANCE, probabilityRowError } from '../../../src/harness/guard.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
 
 const spec = conformanceSpecs(import.meta.url);
@@ -17,11 +18,6 @@ function inputs(arch: Architecture, n: number, seed: number): F32Tensor {
   return { shape: [n, ...shape], data: Float32Array.from({ length: n * sizeOf(shape) }, () => rng.float()) };
 }
 
-/**
- * A softmax row sums to 1 up to float32 rounding: ten exponentials and a division each rounded to
- * 2^-24 relative put the sum within ~1e-6 of 1; 1e-5 leaves room for a runtime's fast exp.
- */
-const ROW_SUM_TOLERANCE = 1e-5;
 /**
  * Batch size changes which samples share a matrix product, not any sample's own arithmetic, but a
  * runtime may block its accumulation differently per batch shape: 1e-6 absolute on probabilities.
@@ -45,18 +41,10 @@ for (const recipe of RECIPES) {
         const p = await model.predict(inputs(arch, n, 5), { batchSize: 16 });
         expect(p.shape).toEqual([n, 10]);
         expect(p.data).toBeInstanceOf(Float32Array);
-        let worst = 0;
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let j = 0; j < 10; j++) {
-            const v = p.data[i * 10 + j]!;
-            expect(v >= 0 && v <= 1, `p[${i}, ${j}] = ${v}`).toBe(true);
-            s += v;
-          }
-          worst = Math.max(worst, Math.abs(s - 1));
-        }
-        ctx.record(worst, `|row sum - 1| ≤ ${ROW_SUM_TOLERANCE}`);
-        expect(worst).toBeLessThanOrEqual(ROW_SUM_TOLERANCE);
+        const { worst, outside } = probabilityRowError(p);
+        expect(outside, 'every value a probability in [0, 1]').toBeUndefined();
+        ctx.record(worst, `|row sum - 1| ≤ ${PROBABILITY_SUM_TOLERANCE}`);
+        expect(worst).toBeLessThanOrEqual(PROBABILITY_SUM_TOLERANCE);
       } finally {
         model.dispose();
       }

@@ -20,24 +20,8 @@ import { SEED_003_MISS_COUNT_AT_LEAST, SEED_003_MISSES } from './seed003-listing
  * Each notebook's outcome, reproduced: train the recipe at the budget of a bound in src/recipes/bounds.ts
  * and hold the test result to it. Full-data bounds are the notebooks' own budgets (full tier); embedded
  * ones are short budgets that fit the default tier, calibrated over several seeds (see each bound's why).
+ * Each outcome's claim is the notebook line its recipe quotes (src/recipes/index.ts).
  */
-const PRINTED: Record<string, { notebook: SeedId; quote: string }> = {
-  '000': { notebook: '000', quote: 'Test accuracy: 0.4953' },
-  '000-scaled': { notebook: '000', quote: 'X_train = np.divide(X_train,[np.max(X_train)])' },
-  '001': { notebook: '001', quote: 'Test accuracy: 0.9842' },
-  '002': { notebook: '002', quote: '[0.090043347067890772, 0.98219999999999996]' },
-  '003': { notebook: '003', quote: 'test accuracy 0.9764' },
-  '004-mlp': { notebook: '004', quote: 'Total accuracy on training 0.128' },
-  '004-cnn': { notebook: '004', quote: 'Test accuracy:  0.9812' },
-  // The exercises: the line of seed 004's exercise list each one follows.
-  '004-mlp-ce': { notebook: '004', quote: 'try a different loss functions such as categorical_crossentropy' },
-  '004-mlp-adam': { notebook: '004', quote: 'try different optimizers such as Adam and RMSprop' },
-  '004-mlp-rmsprop': { notebook: '004', quote: 'try different optimizers such as Adam and RMSprop' },
-  '004-mlp-relu': { notebook: '004', quote: 'try different activation functions such as relu or tanh' },
-  '004-mlp-tanh': { notebook: '004', quote: 'try different activation functions such as relu or tanh' },
-  '004-mlp-wide': { notebook: '004', quote: 'try increasing the number of hidden units' },
-  '004-mlp-deep': { notebook: '004', quote: 'try adding hidden layers' },
-};
 
 /** Where the full tier keeps its run records (src/reproduce/full-tier.ts). */
 const FULL_TIER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../reports/full-tier');
@@ -83,9 +67,10 @@ function runOf(impl: Implementation, bound: Bound, ctx: SpecContext): Promise<{ 
   return run;
 }
 
+/** The notebook line a bound's recipe answers to (src/recipes: every recipe quotes one). */
 function claimOf(bound: Bound) {
-  const printed = PRINTED[bound.recipe] ?? { notebook: '004' as const, quote: 'try different optimizers such as Adam and RMSprop' };
-  return seed(printed.notebook, printed.quote);
+  const recipe = getRecipe(bound.recipe);
+  return seed(recipe.notebook, recipe.quote);
 }
 
 /**

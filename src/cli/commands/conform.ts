@@ -6,14 +6,14 @@ import { join, resolve } from 'node:path';
 import { ArgumentError } from '../../errors.js';
 import { loadExpectations, type Expectations } from '../../conform/expectations.js';
 import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
-import { implementationName } from '../../impl/registry.js';
 import { checkQuery } from '../../conform/query.js';
 import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
 import type { ReporterLine, ResultLine } from '../../conform/protocol.js';
 import { PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
-import { SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { implementationName, isShipped, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { currentTier } from '../../harness/tiers.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { machineInfo } from '../../reproduce/run.js';
 import { VERSION } from '../../version.js';
@@ -110,7 +110,7 @@ export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.
 async function expectationsFor(opts: { expectations?: string; impl: string }): Promise<Expectations | undefined> {
   if (opts.expectations) return loadExpectations(opts.expectations);
   const shipped = join(PACKAGE_ROOT, 'expectations', `${opts.impl}.json`);
-  if (SHIPPED_IMPLEMENTATIONS.includes(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
+  if (isShipped(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
   return undefined;
 }
 
@@ -165,7 +165,7 @@ export function registerConform(program: Command): void {
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
       const shard = checkShard(opts.shard);
       const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
-      const name = implementationName(SHIPPED_IMPLEMENTATIONS.includes(opts.impl) ? opts.impl : resolve(opts.impl));
+      const name = implementationName(isShipped(opts.impl) ? opts.impl : resolve(opts.impl));
       const reportDir = opts.reportDir ?? join('reports', name);
       process.stdout.write(`mnist-spec ${VERSION} conform: ${name} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
       const live = liveDisplay();
@@ -223,7 +223,7 @@ export function registerConform(program: Command): void {
           implementation: { name: impl, module: impl },
           machine: machineInfo(),
           data: { embedded: null, full: null, note: 'merged from raw vitest results: data provenance not recorded' },
-          run: { command: `mnist-spec conform merge ${files.join(' ')}`, tier: process.env.MNIST_SPEC_TIER ?? 'fast', queries: ['*'], shards: [], expectationsFile: expectations?.file ?? null, startedAt: now, finishedAt: now, wallSeconds: 0, specFiles: [...new Set(mine.map((l) => l.file))], watchdogKills: 0, errors: [] },
+          run: { command: `mnist-spec conform merge ${files.join(' ')}`, tier: currentTier(), queries: ['*'], shards: [], expectationsFile: expectations?.file ?? null, startedAt: now, finishedAt: now, wallSeconds: 0, specFiles: [...new Set(mine.map((l) => l.file))], watchdogKills: 0, errors: [] },
           summary: summarize(specs, !!opts.strict),
           specs,
         });

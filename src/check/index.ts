@@ -6,7 +6,7 @@ import { loadData } from '../data/load.js';
 import type { MnistData } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
 import { loadImplementation, withRole } from '../impl/registry.js';
-import { readKerasH5, kerasWeightsFor } from '../keras/h5.js';
+import { readKerasH5, kerasWeightsFor } from '../keras/saving.js';
 import { knownKerasFile, type KnownKerasFile } from '../keras/known.js';
 import { importOnnx } from '../onnx/import.js';
 import { describeOutcome, findBound } from '../recipes/bounds.js';

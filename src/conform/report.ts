@@ -1,6 +1,6 @@
 import type { Provenance } from '../data/types.js';
 import type { Capabilities } from '../impl/interface.js';
-import type { RunRecord } from '../reproduce/run.js';
+import type { MachineInfo } from '../util/machine.js';
 import { expectationFor, type Expectation, type Expectations } from './expectations.js';
 import type { SpecRecordLike } from '../harness/record.js';
 import type { ResultLine } from './protocol.js';
@@ -56,7 +56,7 @@ export interface ConformanceReport {
   schemaVersion: number;
   suite: { name: 'mnist-spec'; version: string; commit: string | null; dirty: boolean | null };
   implementation: ImplementationSection;
-  machine: RunRecord['machine'];
+  machine: MachineInfo;
   /** The data the specs read: the embedded split always; the full set when MNIST_DIR/--data named one. */
   data: { embedded: Provenance | null; full: Provenance | null; note?: string };
   run: {

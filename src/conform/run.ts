@@ -1,4 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -7,7 +7,8 @@ import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
 import { isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
-import { machineInfo } from '../reproduce/run.js';
+import { gitState } from '../util/git.js';
+import { machineInfo } from '../util/machine.js';
 import { VERSION } from '../version.js';
 import type { ChildConfig } from './child.js';
 import { skipPatterns, type Expectations } from './expectations.js';
@@ -91,16 +92,6 @@ class Tail {
     } finally {
       closeSync(fd);
     }
-  }
-}
-
-export function gitState(root: string): { commit: string | null; dirty: boolean | null } {
-  try {
-    const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: null, dirty: null };
   }
 }
 

@@ -83,7 +83,7 @@ function skipList(): { pattern: RegExp; reason: string }[] {
   try {
     return (skips = (JSON.parse(raw) as { pattern: string; reason: string }[]).map((s) => ({ pattern: new RegExp(s.pattern), reason: s.reason })));
   } catch (e) {
-    throw new Error(`${ENV.skip} is not a JSON array of { pattern, reason }: ${(e as Error).message}`);
+    throw new Error(`${ENV.skip} is not a JSON array of { pattern, reason }: ${(e as Error).message}`, { cause: e });
   }
 }
 

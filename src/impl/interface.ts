@@ -1,4 +1,6 @@
-import type { Architecture, LayerType } from '../arch/types.js';
+import type { Architecture, LayerInfo, LayerType } from '../arch/types.js';
+
+export type { LayerInfo } from '../arch/types.js';
 import type { F32Tensor } from '../tensor.js';
 import type { FitCallbacks, FitConfig, History, LossName, OptimizerType } from '../train/config.js';
 
@@ -49,14 +51,6 @@ export interface BuildOptions {
   seed?: number;
 }
 
-/** One row of `model.summary()`: Keras class name, output shape with the batch axis as null. */
-export interface LayerInfo {
-  name: string;
-  type: string;
-  outputShape: (number | null)[];
-  params: number;
-  trainableParams: number;
-}
 
 /** One weight tensor with its Keras identity: `dense_1/kernel:0` is { layer: 'dense_1', name: 'kernel' }. */
 export interface NamedWeight {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { loadKerasH5 } from '../../../src/keras/h5.js';
+import { loadKerasH5 } from '../../../src/keras/saving.js';
 import { KNOWN_KERAS_FILES } from '../../../src/keras/known.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import { prepareData } from '../../../src/recipes/inputs.js';

@@ -9,12 +9,12 @@ import { getRecipe } from '../../../src/recipes/index.js';
 import { keepFullTierRun } from '../../../src/reproduce/full-tier.js';
 import { misclassifiedAmong, PREDICTIONS_CSV_HEADER, predictionsCsv } from '../../../src/reproduce/outputs.js';
 import { reproduceRun, type Reproduction } from '../../../src/reproduce/run.js';
-import { seed, type SeedId } from '../../../src/harness/claims.js';
+import { seed } from '../../../src/harness/claims.js';
 import { embeddedData, fullData } from '../../../src/harness/data.js';
 import { fullTierTrainingSkip } from '../../../src/harness/implementations.js';
 import type { ConformanceContext, RegisterSpec, SpecContext, SpecDecl } from '../../../src/harness/spec.js';
 import type { Recipe } from '../../../src/recipes/index.js';
-import { SEED_003_MISS_COUNT_AT_LEAST, SEED_003_MISSES } from './seed003-listing.js';
+import { SEED_003_MISS_COUNT_AT_LEAST, SEED_003_MISSES } from '../../support/seed003-listing.js';
 
 /**
  * Each notebook's outcome, reproduced: train the recipe at the budget of a bound in src/recipes/bounds.ts

@@ -6,7 +6,7 @@ import { dtypeOf, shapeString } from '../../../src/tensor.js';
 import { keras, mnistReadme, seed } from '../../../src/harness/claims.js';
 import { fullData } from '../../../src/harness/data.js';
 import { suiteSpecs, type SpecDecl } from '../../../src/harness/spec.js';
-import { SEED_003_MISSES } from '../../conformance/notebook/seed003-listing.js';
+import { SEED_003_MISSES } from '../../support/seed003-listing.js';
 
 const spec = suiteSpecs(import.meta.url);
 

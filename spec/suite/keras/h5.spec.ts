@@ -4,7 +4,7 @@ import { modelWeightSpecs, resolveArchitecture } from '../../../src/arch/resolve
 import type { Architecture } from '../../../src/arch/types.js';
 import { DataFormatError, UnsupportedError } from '../../../src/errors.js';
 import { architectureFromKerasConfig } from '../../../src/keras/config.js';
-import { kerasWeightsFor, loadKerasH5, readKerasH5 } from '../../../src/keras/h5.js';
+import { kerasWeightsFor, loadKerasH5, readKerasH5 } from '../../../src/keras/saving.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import type { F32Tensor } from '../../../src/tensor.js';
 import { contract, keras } from '../../../src/harness/claims.js';

@@ -97,7 +97,7 @@ for (const c of CASES) {
       // As plain data (int64 as numbers, defaults filled in): the test reads the file, not our types.
       const model = onnx.ModelProto.toObject(onnx.ModelProto.decode(exportOnnx(c.arch, weights)), { longs: Number, defaults: true });
       type Node = { opType: string; name: string; attribute: { ints: number[] }[] };
-      const g = model.graph as { node: Node[]; initializer: { name: string; dataType: number }[]; input: { name: string; type: any }[]; output: { name: string }[] };
+      const g = model.graph as { node: Node[]; initializer: { name: string; dataType: number }[]; input: { name: string; type: { tensorType: { shape: { dim: unknown } } } }[]; output: { name: string }[] };
       const ops = g.node.map((n) => n.opType);
       // Inference graph: Dropout is dropped, not exported with training_mode.
       expect(ops).not.toContain('Dropout');

@@ -15,7 +15,7 @@ import { writeReports } from '../../conform/write.js';
 import { implementationName, isShipped, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
 import { currentTier } from '../../harness/tiers.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { machineInfo } from '../../reproduce/run.js';
+import { machineInfo } from '../../util/machine.js';
 import { VERSION } from '../../version.js';
 
 interface ConformOptions {

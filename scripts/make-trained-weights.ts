@@ -4,7 +4,7 @@
  * weights with the float64 Keras reference on the embedded test split and, when MNIST_DIR is set, on
  * canonical MNIST's 10,000 test images.
  *
- *   MNIST_DIR=../shared/mnist npx tsx spec/inference/make-trained-weights.ts [epochs=10]
+ *   MNIST_DIR=../shared/mnist npx tsx scripts/make-trained-weights.ts [epochs=10]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { modelWeightSpecs, resolveArchitecture } from '../src/arch/resolve.js';

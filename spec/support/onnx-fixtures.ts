@@ -3,7 +3,7 @@ import type { InputPrep } from '../../src/recipes/index.js';
 import { sizeOf, type F32Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 
-// Weights unlike the initial ones (non-zero biases, non-trivial batch-norm statistics): spec/inference/reference.ts.
+// Weights unlike the initial ones (non-zero biases, non-trivial batch-norm statistics): src/reference/keras-float64.ts.
 export { distinctWeights } from '../../src/reference/keras-float64.js';
 
 /** Inputs as the recipe's notebook feeds them: 0..255 integers for seed 000 as it ran, else [0, 1). */

@@ -11,7 +11,7 @@ import { sizeOf, type F32Tensor } from '../../src/tensor.js';
  * tensor (fixtures/weights/<name>/weights.npz: uint8 q + 128, numpy-readable) with the scales and the
  * float64 Keras reference's own evaluation in reference.json. The weights are defined as the dequantized
  * float32 values, q · scale, so every implementation receives exactly the same floats.
- * Remade by `npx tsx spec/inference/make-trained-weights.ts` (see fixtures/weights/README.md).
+ * Remade by `npx tsx scripts/make-trained-weights.ts` (see fixtures/weights/README.md).
  */
 export const TRAINED_DIR = fileURLToPath(new URL('../../fixtures/weights/001-embedded-v1/', import.meta.url));
 

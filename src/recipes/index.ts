@@ -156,7 +156,7 @@ const RECIPE_LIST: Recipe[] = [
   },
   {
     // The notebook's cell also reads model.add(Reshape([28,28,1])) after the Flatten; its printed summary
-    // shows the line was not in the model that ran (spec/notebooks/stray-reshape.spec.ts), so it is left out.
+    // shows the line was not in the model that ran (spec/suite/notebook/stray-reshape.spec.ts), so it is left out.
     id: '004-mlp',
     notebook: '004',
     title: 'Flatten-512-128-10 with sigmoid, MSE and SGD(lr=0.01), 5 epochs: stays near chance',

@@ -36,7 +36,7 @@ describe('queries', () => {
   it('become a vitest name pattern that matches with or without the file, and leaves exclusions out', () => {
     const re = new RegExp(testNamePattern(['tfjs', 'my.impl'], ['model:*'], ['tfjs > model:summary:recipe=001']));
     expect(re.test('tfjs model:build:layers:recipe=001')).toBe(true);
-    expect(re.test('spec/model/build.spec.ts tfjs model:build:layers:recipe=001')).toBe(true);
+    expect(re.test('spec/conformance/model/build.spec.ts tfjs model:build:layers:recipe=001')).toBe(true);
     expect(re.test('my.impl model:build:layers:recipe=001')).toBe(true);
     expect(re.test('myximpl model:build:layers:recipe=001')).toBe(false);
     expect(re.test('tfjs model:summary:recipe=001')).toBe(false);

@@ -40,7 +40,7 @@ async function run(bytes: Uint8Array, x: F32Tensor): Promise<F32Tensor> {
   }
 }
 
-// The float64 reference forward pass is spec/inference/reference.ts: Keras definitions only, no runtime.
+// The float64 reference forward pass is src/reference/keras-float64.ts: Keras definitions only, no runtime.
 
 // ---- the cases ----
 

@@ -6,7 +6,7 @@ import type { F32Tensor } from '../../../src/tensor.js';
 import { distinctWeights } from '../../../src/reference/keras-float64.js';
 
 /**
- * The project-made Keras .h5 fixtures (fixtures/keras/, written by `npx tsx spec/keras/make-fixtures.ts`):
+ * The project-made Keras .h5 fixtures (fixtures/keras/, written by `npx tsx scripts/make-keras-fixtures.ts`):
  * small models whose weights are synthetic (distinctWeights of a seed), so a spec can recompute exactly
  * what loading each file must give. Between them they use every layer type the reader converts.
  */

@@ -1,6 +1,5 @@
 import { expect } from 'vitest';
 import type { Architecture } from '../../../src/arch/types.js';
-import { ArgumentError } from '../../../src/errors.js';
 import type { NamedWeight } from '../../../src/impl/interface.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import type { F32Tensor } from '../../../src/tensor.js';
@@ -106,7 +105,7 @@ for (const [recipe, arch] of [
 spec(
   {
     name: 'set-rejects-bad-shape',
-    claim: contract('src/errors.ts ArgumentError', 'A bad argument to a function or a CLI flag: names the argument.'),
+    claim: contract('src/impl/interface.ts Model.setWeights', "A wrong length or shape rejects with an Error named 'ArgumentError' whose `argument` names `weights[i] (layer/name)`, changing nothing."),
     needs: { layers: layerTypes(mlp004) },
   },
   async (ctx) => {
@@ -118,17 +117,60 @@ spec(
       // dense_2/kernel (512, 128) transposed: the right size, the wrong shape.
       const wrong = [...given];
       wrong[2] = { shape: [...given[2]!.shape].reverse(), data: given[2]!.data };
-      const e = await rejection(model.setWeights(wrong));
-      ctx.record((e as Error).message, 'ArgumentError naming weights[2] (dense_2/kernel)');
-      expect(e).toBeInstanceOf(ArgumentError);
-      expect((e as ArgumentError).argument).toContain('weights[2]');
-      expect((e as ArgumentError).argument).toContain('dense_2/kernel');
-      // A list of the wrong length names the list.
-      const short = await rejection(model.setWeights(given.slice(0, 5)));
-      expect(short).toBeInstanceOf(ArgumentError);
+      // Judged by what any runtime can produce without importing us: the name and the documented field.
+      const e = (await rejection(model.setWeights(wrong))) as { name?: unknown; argument?: unknown; message?: unknown };
+      ctx.record({ name: e.name, argument: e.argument, message: e.message }, "name 'ArgumentError', argument naming weights[2] (dense_2/kernel)");
+      expect(e.name).toBe('ArgumentError');
+      expect(String(e.argument)).toContain('weights[2]');
+      expect(String(e.argument)).toContain('dense_2/kernel');
+      // A list of the wrong length is refused the same way.
+      const short = (await rejection(model.setWeights(given.slice(0, 5)))) as { name?: unknown; argument?: unknown };
+      expect(short.name).toBe('ArgumentError');
+      expect(typeof short.argument).toBe('string');
       // A rejected list changes nothing.
       const after = await model.getWeights();
       after.forEach((w, i) => expect(firstDifference(w.tensor.data, before[i]!.tensor.data)).toBe(-1));
+    } finally {
+      model.dispose();
+    }
+  },
+);
+
+spec(
+  {
+    name: 'snapshot',
+    claim: contract('src/impl/interface.ts', 'Values cross the interface as copies. `getWeights` returns a snapshot: later training or setWeights does not change arrays already returned, and writing into them does not change the model. `setWeights` copies what it is given.'),
+    needs: { layers: layerTypes(mlp004) },
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const model = await impl.build(mlp004, { seed: 1 });
+    try {
+      const rng = new Rng(5);
+      const x: F32Tensor = { shape: [4, 28, 28], data: Float32Array.from({ length: 4 * 784 }, () => rng.float()) };
+      const first = await model.getWeights();
+      const kept = first.map((w) => w.tensor.data.slice());
+      const before = await model.predict(x);
+      // A later setWeights does not reach into arrays already handed out.
+      const other = randomLike(first, 9);
+      await model.setWeights(other);
+      const stale = first.map((w, i) => firstDifference(w.tensor.data, kept[i]!)).filter((d) => d >= 0).length;
+      // setWeights copied: writing into what it was given changes nothing.
+      for (const t of other) t.data.fill(0.5);
+      const afterSet = await model.getWeights();
+      const aliasedInputs = afterSet.filter((w) => w.tensor.data.every((v) => v === 0.5)).length;
+      // Writing into a returned snapshot changes nothing either.
+      for (const w of afterSet) w.tensor.data.fill(0.25);
+      const again = await model.getWeights();
+      const aliasedOutputs = again.filter((w) => w.tensor.data.every((v) => v === 0.25)).length;
+      ctx.record({ tensors: first.length, stale, aliasedInputs, aliasedOutputs }, 'no returned array changes later, no array given or returned is the model\'s own');
+      expect(stale, 'arrays returned by getWeights that changed when the model did').toBe(0);
+      expect(aliasedInputs, 'weights that changed when the arrays given to setWeights were overwritten').toBe(0);
+      expect(aliasedOutputs, 'weights that changed when the arrays getWeights returned were overwritten').toBe(0);
+      // And the model still predicts as before once its own weights are back.
+      await model.setWeights(kept.map((data, i) => ({ shape: first[i]!.tensor.shape, data })));
+      const after = await model.predict(x);
+      expect(firstDifference(after.data, before.data), 'predict after restoring the weights').toBe(-1);
     } finally {
       model.dispose();
     }

@@ -24,6 +24,7 @@ const ELEMENTS = [
   ['check', 'src/check'],
   ['conform', 'src/conform'],
   ['cli', 'src/cli'],
+  ['api', 'src/api'],
   ['spec-support', 'spec/support'],
   ['spec-conformance', 'spec/conformance'],
   ['spec-suite', 'spec/suite'],
@@ -33,7 +34,7 @@ const ELEMENTS = [
   ['base', 'src'],
 ];
 
-const SRC = ['base', 'arch', 'data', 'preprocess', 'train', 'contract', 'impl', 'onnx', 'keras', 'reference', 'recipes', 'harness', 'reproduce', 'golden', 'check', 'conform', 'cli'];
+const SRC = ['api', 'base', 'arch', 'data', 'preprocess', 'train', 'contract', 'impl', 'onnx', 'keras', 'reference', 'recipes', 'harness', 'reproduce', 'golden', 'check', 'conform', 'cli'];
 /** What each layer may import besides itself. */
 const MAY_IMPORT = {
   base: [],
@@ -53,6 +54,7 @@ const MAY_IMPORT = {
   golden: ['base', 'data', 'onnx', 'preprocess', 'recipes', 'reproduce', 'train', 'contract'],
   check: ['base', 'arch', 'data', 'preprocess', 'train', 'contract', 'onnx', 'keras', 'recipes', 'harness'],
   conform: ['base', 'data', 'train', 'contract', 'harness'],
+  api: ['base', 'arch', 'train', 'contract'],
   cli: SRC,
   'spec-support': SRC,
   'spec-conformance': [...SRC, 'spec-support'],

@@ -13,7 +13,7 @@ export type {
   LayerInfo,
   Model,
   NamedWeight,
-} from './impl/interface.js';
+} from '../impl/interface.js';
 export type {
   ActivationName,
   Architecture,
@@ -28,11 +28,11 @@ export type {
   MaxPooling2DSpec,
   ReshapeSpec,
   SequentialArchitecture,
-} from './arch/types.js';
-export { LAYER_TYPES } from './arch/types.js';
-export type { F32Tensor, Tensor, TypedArray } from './tensor.js';
-export type { EpochLog, FitCallbacks, FitConfig, History, LossName, OptimizerSpec, OptimizerType } from './train/config.js';
-export { KERAS_OPTIMIZER_DEFAULTS, resolveOptimizer } from './train/config.js';
+} from '../arch/types.js';
+export { LAYER_TYPES } from '../arch/types.js';
+export type { F32Tensor, Tensor, TypedArray } from '../tensor.js';
+export type { EpochLog, FitCallbacks, FitConfig, History, LossName, OptimizerSpec, OptimizerType } from '../train/config.js';
+export { KERAS_OPTIMIZER_DEFAULTS, resolveOptimizer } from '../train/config.js';
 /** Keras's layer names, inferred shapes and weight shapes of an architecture: what `layers()` and `getWeights()` report. */
-export { modelWeightSpecs, resolveArchitecture, type ResolvedArchitecture, type ResolvedLayer } from './arch/resolve.js';
-export { VERSION } from './version.js';
+export { modelWeightSpecs, resolveArchitecture, type ResolvedArchitecture, type ResolvedLayer } from '../arch/resolve.js';
+export { VERSION } from '../version.js';

@@ -16,6 +16,8 @@ class LongestTrainingFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['spec/**/*.spec.ts', 'test/**/*.test.ts'],
+    // The packed package, installed into a fresh project: `npm run test:package` (CI runs it apart).
+    exclude: ['test/package/**', 'node_modules/**', 'test/fixtures/**'],
     setupFiles: ['src/harness/setup.ts'],
     // Each file in its own process: the TF.js/wasm and onnxruntime runtimes hold process-wide state.
     pool: 'forks',

@@ -33,6 +33,9 @@ export { LAYER_TYPES } from '../arch/types.js';
 export type { F32Tensor, Tensor, TypedArray } from '../tensor.js';
 export type { EpochLog, FitCallbacks, FitConfig, History, LossName, OptimizerSpec, OptimizerType } from '../train/config.js';
 export { KERAS_OPTIMIZER_DEFAULTS, resolveOptimizer } from '../train/config.js';
-/** Keras's layer names, inferred shapes and weight shapes of an architecture: what `layers()` and `getWeights()` report. */
-export { modelWeightSpecs, resolveArchitecture, type ResolvedArchitecture, type ResolvedLayer } from '../arch/resolve.js';
+/**
+ * Keras's layer names, inferred shapes and weight shapes of an architecture: what `layers()` and `getWeights()` report
+ * (`layerInfosOf` gives the rows of `layers()`), and `checkWeights`, which refuses a weight list as the contract asks.
+ */
+export { checkWeights, layerInfosOf, modelWeightSpecs, resolveArchitecture, type ResolvedArchitecture, type ResolvedLayer, type WeightSpec } from '../arch/resolve.js';
 export { VERSION } from '../version.js';

@@ -18,6 +18,8 @@ export interface SpecRecord {
   needs?: SpecNeeds;
   /** For a bound on a random outcome: how the bound was chosen (seeds run, spread seen). */
   stochastic?: string;
+  /** The behaviours of the contract a conformance spec judges (src/harness/contract.ts). */
+  judges?: string[];
   /** The implementation a conformance spec ran against (its registered name). */
   implementation?: string;
   measured?: unknown;

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'vitest';
 import type { Implementation } from '../impl/interface.js';
 import { claimProblem, type Claim } from './claims.js';
+import { unknownBehaviours } from './contract.js';
 import { activeSpec, emit, eventsEnabled, expectedSkip, setActiveSpec } from './events.js';
 import { locateSpecFile, specId, type Params, type SpecKind } from './ids.js';
 import { implementationsUnderTest, LazyImplementation } from './implementations.js';
@@ -31,6 +32,8 @@ export interface SpecDecl {
   needs?: SpecNeeds;
   /** For a bound on a random outcome: how the bound was chosen (seeds run, spread seen). */
   stochastic?: string;
+  /** The behaviours of the contract this spec judges (keys of src/harness/contract.ts BEHAVIOURS). Conformance specs only. */
+  judges?: readonly string[];
   timeoutMs?: number;
 }
 
@@ -130,6 +133,9 @@ function register(kind: SpecKind, prefix: string, decl: SpecDecl, impl: Implemen
   }
   const problem = claimProblem(decl.claim);
   if (problem) return invalid(id, `spec ${id}: ${problem}`);
+  const unknown = unknownBehaviours(decl.judges ?? []);
+  if (unknown.length) return invalid(id, `spec ${id}: judges unknown behaviours ${unknown.join(', ')} (src/harness/contract.ts)`);
+  if (kind === 'conformance' && !decl.judges?.length) return invalid(id, `spec ${id}: a conformance spec names the behaviours it judges (judges: src/harness/contract.ts)`);
   const key = `${impl?.name ?? ''}|${id}`;
   if (registered.has(key)) return invalid(id, `spec ${id} is registered twice${impl ? ` for ${impl.name}` : ''}: ids must be unique`);
   registered.add(key);
@@ -145,6 +151,7 @@ function register(kind: SpecKind, prefix: string, decl: SpecDecl, impl: Implemen
     ...(decl.params ? { params: decl.params } : {}),
     ...(decl.needs ? { needs: decl.needs } : {}),
     ...(decl.stochastic ? { stochastic: decl.stochastic } : {}),
+    ...(decl.judges ? { judges: [...decl.judges] } : {}),
     ...(impl ? { implementation: impl.name } : {}),
   };
   test(id, { meta: { spec: recorded }, ...(decl.timeoutMs ? { timeout: decl.timeoutMs } : {}) }, async (vitest) => {

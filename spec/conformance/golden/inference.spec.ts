@@ -15,6 +15,7 @@ for (const id of Object.keys(goldenManifest.recipes)) {
   spec(
     {
       params: { recipe: id },
+      judges: ['end-to-end:golden'],
       claim: contract(GOLDEN_README, 'Every implementation given the golden weights reproduces output_0.pb within the declared tolerances.'),
       needs: { layers: [...new Set(recipe.arch.layers.map((l) => l.type))] },
     },

@@ -36,6 +36,7 @@ for (const ref of manifest.evaluations) {
   spec(
     {
       params: { recipe: recipe.id, weights: '001-embedded-v1', data: ref.data },
+      judges: ['end-to-end:golden'],
       claim: seed('001', 'score = model.evaluate(x_test, y_test, verbose=0)'),
       needs: { layers: [...new Set(recipe.arch.layers.map((l) => l.type))], ...(ref.data === 'full' ? { fullData: true } : {}) },
       timeoutMs: 120_000,

@@ -7,6 +7,7 @@ import { argmaxRow } from '../../../src/train/metrics.js';
 import { seed, type SeedId } from '../../../src/harness/claims.js';
 import { embeddedData } from '../../../src/harness/data.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
+import { inferenceBehaviours } from '../../../src/harness/contract.js';
 import { distinctWeights, referencePredict, temperWeights } from '../../../src/reference/keras-float64.js';
 
 const spec = conformanceSpecs(import.meta.url);
@@ -64,6 +65,7 @@ for (const c of CASES) {
   spec(
     {
       params: { recipe: c.recipe },
+      judges: [...inferenceBehaviours(getRecipe(c.recipe).arch), ...(getRecipe(c.recipe).input === 'flat-unscaled' ? ['numerics:large-logits'] : [])],
       claim: seed(c.notebook, c.quote),
       needs: { layers: [...new Set(recipe.arch.layers.map((l) => l.type))] },
     },

@@ -33,6 +33,7 @@ const LOSS_TOLERANCE = 1e-5;
 spec(
   {
     params: { recipe: '001', file: 'mnist_mlp_keras2', data: 'full' },
+    judges: ['end-to-end:golden'],
     claim: kerasProvenance(KNOWN.provenance.file, KNOWN.provenance.quote),
     needs: { fullData: true, layers: ['Dense', 'Dropout'] },
     timeoutMs: 120_000,

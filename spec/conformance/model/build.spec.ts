@@ -88,6 +88,7 @@ for (const e of EXPECTED) {
     {
       name: 'layers', params: { recipe: e.recipe },
       claim: e.claim,
+      judges: ['method:build', 'method:layers'],
       needs: { layers: [...new Set(arch.layers.map((l) => l.type))] },
     },
     async (ctx) => {

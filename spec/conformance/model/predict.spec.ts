@@ -30,6 +30,7 @@ for (const recipe of RECIPES) {
   spec(
     {
       name: 'probabilities', params: { recipe },
+      judges: ['method:predict', 'activation:softmax'],
       claim: contract('src/impl/interface.ts Model.predict', 'Inference mode (dropout off, batch-norm moving statistics): x [n, ...inputShape] → probabilities [n, classes].'),
       needs: { layers: layerTypes(arch) },
     },
@@ -55,6 +56,7 @@ for (const recipe of RECIPES) {
 spec(
   {
     name: 'inference-mode', params: { recipe: '001' },
+    judges: ['method:predict', 'layer:Dropout:inference'],
     claim: keras('keras/layers/core.py Dropout.call', 'return K.in_train_phase(dropped_inputs, inputs, training=training)'),
     needs: { layers: layerTypes(getRecipe('001').arch) },
   },
@@ -78,6 +80,7 @@ for (const recipe of ['001', '004-cnn'] as const) {
   spec(
     {
       name: 'batch-size-invariant', params: { recipe },
+      judges: ['method:predict'],
       claim: keras(
         'keras/layers/normalization.py BatchNormalization.call',
         'return K.in_train_phase(normed_training, normalize_inference, training=training)',

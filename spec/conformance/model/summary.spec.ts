@@ -81,6 +81,7 @@ for (const { notebook, recipe, printed, cutOff } of SUMMARIES) {
   spec(
     {
       params: { recipe },
+      judges: ['method:layers'],
       claim: seed(notebook, layerLines[0]!),
       needs: { layers: [...new Set(getRecipe(recipe).arch.layers.map((l) => l.type))] },
     },

@@ -63,6 +63,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 spec(
   {
     name: 'layout', params: { recipe: '004-cnn' },
+    judges: ['method:get-weights'],
     claim: contract('src/impl/interface.ts Model.getWeights', 'Keras `model.get_weights()` order and layout: Dense kernel [in, out], Conv2D kernel [kh, kw, in, out].'),
     needs: { layers: layerTypes(cnn) },
   },
@@ -84,6 +85,7 @@ for (const [recipe, arch] of [
   spec(
     {
       name: 'round-trip', params: { recipe },
+      judges: ['method:set-weights', 'weights:after-set'],
       claim: keras('keras/engine/network.py Network.set_weights', 'weights: A list of Numpy arrays with shapes and types matching the output of `model.get_weights()`.'),
       needs: { layers: layerTypes(arch) },
     },
@@ -105,6 +107,7 @@ for (const [recipe, arch] of [
 spec(
   {
     name: 'set-rejects-bad-shape',
+    judges: ['errors:set-weights'],
     claim: contract('src/impl/interface.ts Model.setWeights', "A wrong length or shape rejects with an Error named 'ArgumentError' whose `argument` names `weights[i] (layer/name)`, changing nothing."),
     needs: { layers: layerTypes(mlp004) },
   },
@@ -139,6 +142,7 @@ spec(
 spec(
   {
     name: 'snapshot',
+    judges: ['weights:snapshot'],
     claim: contract('src/impl/interface.ts', 'Values cross the interface as copies. `getWeights` returns a snapshot: later training or setWeights does not change arrays already returned, and writing into them does not change the model. `setWeights` copies what it is given.'),
     needs: { layers: layerTypes(mlp004) },
   },
@@ -180,6 +184,7 @@ spec(
 spec(
   {
     name: 'seeded',
+    judges: ['weights:seeded'],
     claim: contract('src/impl/interface.ts BuildOptions.seed', 'Seeds the initial weights. Same seed, same weights, within one implementation.'),
     needs: { layers: layerTypes(mlp) },
   },
@@ -206,6 +211,7 @@ for (const [recipe, arch] of [
   spec(
     {
       name: 'initial', params: { recipe },
+      judges: ['weights:initial'],
       claim: keras(
         'keras/initializers.py glorot_uniform',
         'It draws samples from a uniform distribution within [-limit, limit] where `limit` is `sqrt(6 / (fan_in + fan_out))`',

@@ -95,6 +95,7 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
         ...(bound.data === 'full' ? { fullData: true } : {}),
       },
       stochastic: bound.why,
+      judges: ['end-to-end:notebook'],
       timeoutMs: (bound.data === 'full' ? 240 : 2) * 60_000,
     } satisfies Omit<SpecDecl, 'claim'>;
 

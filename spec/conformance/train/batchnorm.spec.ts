@@ -52,6 +52,7 @@ for (const c of CASES) {
   spec(
     {
       name: 'moving-statistics', params: { input: c.id },
+      judges: ['layer:BatchNormalization:training', 'weights:after-training'],
       claim: keras('keras/layers/normalization.py BatchNormalization.call (Keras 2.2)', 'variance *= sample_size / (sample_size - (1.0 + self.epsilon))'),
       needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['BatchNormalization', 'Dense', 'Flatten'] },
     },

@@ -58,6 +58,7 @@ const sameBits = (a: Float32Array[], b: Float32Array[]) => a.every((w, i) => w.l
 spec(
   {
     name: 'history', params: { 'validation-split': 0.1 },
+    judges: ['method:fit', 'fit:history', 'fit:validation-split', 'fit:callbacks'],
     claim: seed('002', 'Train on 54000 samples, validate on 6000 samples'),
     needs: needsAdam,
   },
@@ -95,6 +96,7 @@ spec(
 spec(
   {
     name: 'validation-split:last-rows',
+    judges: ['fit:validation-split'],
     claim: keras(
       'keras/engine/training.py Model.fit (validation_split)',
       'The validation data is selected from the last samples in the `x` and `y` data provided, before shuffling.',
@@ -124,6 +126,7 @@ spec(
 spec(
   {
     name: 'validation-data',
+    judges: ['fit:validation-data'],
     claim: seed('001', 'Train on 60000 samples, validate on 10000 samples'),
     needs: needsAdam,
   },
@@ -142,6 +145,7 @@ spec(
 spec(
   {
     name: 'learns',
+    judges: ['method:fit', 'weights:after-training'],
     claim: keras('keras/engine/training.py Model.fit', 'Trains the model for a given number of epochs (iterations on a dataset).'),
     needs: { train: { optimizer: 'adam', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
     stochastic:
@@ -162,6 +166,7 @@ spec(
 spec(
   {
     name: 'epoch-loss:batch-size-weighted',
+    judges: ['fit:history', 'fit:batches', 'fit:last-partial-batch'],
     claim: keras('keras/callbacks.py BaseLogger.on_batch_end', 'self.totals[k] += v * batch_size'),
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
   },
@@ -195,6 +200,7 @@ spec(
 spec(
   {
     name: 'deterministic:dropout',
+    judges: ['fit:seed', 'layer:Dropout:training'],
     claim: contract('src/train/config.ts FitConfig.seed', 'Seeds shuffling and dropout (and nothing else: initial weights are fixed at build time).'),
     needs: needsAdam,
   },
@@ -215,6 +221,7 @@ spec(
 spec(
   {
     params: { epochs: 0 },
+    judges: ['fit:epochs-zero'],
     claim: keras('keras/engine/training_arrays.py fit_loop', 'for epoch in range(initial_epoch, epochs):'),
     needs: needsAdam,
   },
@@ -235,6 +242,7 @@ spec(
 spec(
   {
     name: 'frees-its-tensors',
+    judges: ['method:dispose'],
     claim: contract('src/impl/tfjs/index.ts info()', 'liveTensors: what the runtime holds right now, so a spec can see that dispose and fit free their tensors.'),
     needs: needsAdam,
   },

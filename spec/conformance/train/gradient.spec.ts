@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { keras } from '../../../src/harness/claims.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
-import { ABS_TOLERANCE, ARCH, checkGradients, LAYERS, MAX_KINK_SHARE, REL_TOLERANCE, WEIGHT_SEEDS } from './gradient-check.js';
+import { ABS_TOLERANCE, ARCH, checkGradients, GRADIENT_BEHAVIOURS, LAYERS, MAX_KINK_SHARE, REL_TOLERANCE, WEIGHT_SEEDS } from './gradient-check.js';
 
 /** Every gradient a training step applies, against finite differences of the loss it reports (gradient-check.ts). */
 const spec = conformanceSpecs(import.meta.url);
@@ -10,6 +10,7 @@ for (const loss of ['categorical_crossentropy', 'mean_squared_error'] as const) 
   spec(
     {
       name: 'finite-differences', params: { loss },
+      judges: [...GRADIENT_BEHAVIOURS, `loss:${loss}`],
       claim: keras('keras/optimizers.py SGD.get_updates', 'v = self.momentum * m - lr * g  # velocity'),
       needs: { train: { optimizer: 'sgd', loss }, layers: LAYERS },
       timeoutMs: 300_000,

@@ -10,6 +10,7 @@ const spec = conformanceSpecs(import.meta.url);
 spec(
   {
     name: 'crossentropy-clip:saturated-wrong',
+    judges: ['loss:crossentropy-clip'],
     // Seed 000 trained on 0..255 pixels until its softmax saturated: every wrong test answer then costs
     // exactly -ln(1e-7), and (1 - 0.4953) · 16.1181 = 8.1348 is the test loss it printed.
     claim: seed('000', 'Test loss: 8.13480284729'),

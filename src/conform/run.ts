@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
+import { isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
 import { gitState } from '../util/git.js';
 import { machineInfo } from '../util/machine.js';
 import { VERSION } from '../version.js';
@@ -15,9 +15,10 @@ import { skipPatterns, type Expectations } from './expectations.js';
 import { implementationName } from '../impl/registry.js';
 import { ENV } from '../harness/env.js';
 import type { SpecEvent } from '../harness/events.js';
+import type { SpecRecordLike } from '../harness/record.js';
 import { locateSpecFile } from '../harness/ids.js';
 import type { ReporterLine, ResultLine } from './protocol.js';
-import { queryReachesPrefix, testNamePattern } from './query.js';
+import { matchesQuery, queryReachesPrefix, testNamePattern } from './query.js';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type ConformanceReport, type ImplementationSection } from './report.js';
 
 /** The package root: where spec/, vitest.config.ts and dist/ are (this file is src/conform or dist/conform). */
@@ -69,6 +70,48 @@ export function conformanceSpecFiles(root = PACKAGE_ROOT, queries: readonly stri
     .map((f) => join(dir, f))
     .filter((f) => queries.some((q) => queryReachesPrefix(q, locateSpecFile(f).prefix)))
     .sort();
+}
+
+/** One conformance spec as collected, without running it (`conform --list`). */
+export interface ListedSpec {
+  id: string;
+  /** The spec file, relative to the package root. */
+  file: string;
+  record: SpecRecordLike;
+}
+
+/**
+ * The conformance specs the queries select, with their metadata (claim, tier, needs, the behaviours they judge), as
+ * vitest collects them in a child process: nothing runs and no implementation is loaded. Sorted by id.
+ */
+export async function listConformance(opts: { queries?: string[]; root?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ListedSpec[]> {
+  const root = opts.root ?? PACKAGE_ROOT;
+  const child = join(root, 'dist', 'conform', 'child.js');
+  if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
+  const queries = opts.queries?.length ? opts.queries : ['*'];
+  const files = conformanceSpecFiles(root, queries);
+  if (!files.length) return [];
+  const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-list-'));
+  try {
+    const results = join(scratch, 'listed.jsonl');
+    // Specs register under an implementation's name; collecting never loads it, so the reference's name serves.
+    const env = { ...(opts.env ?? process.env), [ENV.impl]: theOneWithRole('reference') };
+    const cfg: ChildConfig = { root, config: join(root, 'vitest.config.ts'), files, testNamePattern: '.*', results, list: true };
+    const code = await new Promise<number | null>((done) => {
+      const proc = spawn(process.execPath, [child, JSON.stringify(cfg)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      proc.on('close', done);
+    });
+    if (code !== 0 || !existsSync(results)) throw new Error(`conform --list: the spec collector exited with code ${code}`);
+    const seen = new Map<string, ListedSpec>();
+    for (const line of readFileSync(results, 'utf8').split('\n').filter(Boolean)) {
+      const l = JSON.parse(line) as { file: string; spec?: SpecRecordLike };
+      const id = l.spec?.id;
+      if (id && !seen.has(id) && matchesQuery(id, queries)) seen.set(id, { id, file: l.file, record: l.spec! });
+    }
+    return [...seen.values()].sort((a, b) => a.id.localeCompare(b.id));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** A file's lines appended since the last read. */

@@ -2,9 +2,12 @@ import { expect } from 'vitest';
 import { resolveArchitecture } from '../../../src/arch/resolve.js';
 import { prepareImages } from '../../../src/recipes/inputs.js';
 import { getRecipe } from '../../../src/recipes/index.js';
-import { gatherRows, sizeOf, type F32Tensor } from '../../../src/tensor.js';
+import { gatherRows, sizeOf, type F32Tensor, type U8Tensor } from '../../../src/tensor.js';
 import { argmaxRow } from '../../../src/train/metrics.js';
-import { seed, type SeedId } from '../../../src/harness/claims.js';
+import { keras, seed, type Claim, type SeedId } from '../../../src/harness/claims.js';
+import type { Params } from '../../../src/harness/ids.js';
+import type { Architecture } from '../../../src/arch/types.js';
+import { EVERY_OPTION } from '../../support/onnx-fixtures.js';
 import { embeddedData } from '../../../src/harness/data.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
 import { inferenceBehaviours } from '../../../src/harness/contract.js';
@@ -19,12 +22,55 @@ const spec = conformanceSpecs(import.meta.url);
  * written wrong shows up — a kernel read transposed, Flatten in channels-first order, a missing bias,
  * softmax over the wrong axis, dropout or batch statistics left on at inference, a wrong ε.
  */
-const CASES: { recipe: string; notebook: SeedId; quote: string }[] = [
-  { recipe: '000', notebook: '000', quote: "model.add(Dense(nb_classes, activation='softmax'))" },
-  { recipe: '001', notebook: '001', quote: "model.add(Dense(num_classes, activation='softmax'))" },
-  { recipe: '002', notebook: '002', quote: "out = Dense(num_classes, activation='softmax')(hidden_2)" },
-  { recipe: '004-mlp', notebook: '004', quote: "model.add ( Activation('softmax'))" },
-  { recipe: '004-cnn', notebook: '004', quote: 'model_cnn.add(Flatten())' },
+interface Case {
+  params: Params;
+  arch: Architecture;
+  claim: Claim;
+  /** The digits as this model is fed them. */
+  inputs(digits: U8Tensor): F32Tensor;
+  /** Large activations (0–255 inputs) carry proportionally more float32 rounding. */
+  unscaled?: true;
+  /** What besides its layers' inference modes the case judges. */
+  judges?: string[];
+}
+const recipeCase = (recipe: string, notebook: SeedId, quote: string): Case => {
+  const r = getRecipe(recipe);
+  return {
+    params: { recipe },
+    arch: r.arch,
+    claim: seed(notebook, quote),
+    inputs: (d) => prepareImages(d, r.input),
+    ...(r.input === 'flat-unscaled' ? { unscaled: true as const, judges: ['numerics:large-logits'] } : {}),
+  };
+};
+const CASES: Case[] = [
+  recipeCase('000', '000', "model.add(Dense(nb_classes, activation='softmax'))"),
+  recipeCase('001', '001', "model.add(Dense(num_classes, activation='softmax'))"),
+  recipeCase('002', '002', "out = Dense(num_classes, activation='softmax')(hidden_2)"),
+  recipeCase('004-mlp', '004', "model.add ( Activation('softmax'))"),
+  recipeCase('004-cnn', '004', 'model_cnn.add(Flatten())'),
+  // Seed 004's sigmoid MLP fed 0–255 pixels, as seed 000 fed its own: the sigmoids saturate.
+  {
+    ...recipeCase('004-mlp', '004', "model.add ( Activation('sigmoid'))"),
+    params: { recipe: '004-mlp', input: 'unscaled' },
+    inputs: (d) => ({ shape: [d.shape[0]!, 28, 28], data: Float32Array.from(d.data) }),
+    unscaled: true,
+    judges: ['numerics:saturated-sigmoid'],
+  },
+  // Every layer option beyond the notebooks (strided 'same' convolution and pooling, Reshape, Dense on rank 3, no bias,
+  // linear): each layer's definition in Keras, on the digits cut to 8×8×2.
+  {
+    params: { arch: 'every-option' },
+    arch: EVERY_OPTION,
+    claim: keras('keras/layers/convolutional.py Conv2D', 'padding: one of `"valid"` or `"same"` (case-insensitive).'),
+    inputs: (d) => {
+      const n = d.shape[0]!;
+      const x = new Float32Array(n * 128);
+      for (let i = 0; i < n; i++) for (let j = 0; j < 128; j++) x[i * 128 + j] = d.data[i * 784 + 200 + 4 * j]! / 255;
+      return { shape: [n, 8, 8, 2], data: x };
+    },
+    judges: ['activation:linear'],
+  },
 ];
 
 /** Samples per case: all in one predict batch, so anything computed across the batch shows. */
@@ -43,37 +89,35 @@ const TOLERANCE = 1e-5;
 const UNSCALED_TOLERANCE = 1e-4;
 
 /** Inputs, weights and the reference's probabilities per recipe: computed once, shared by every implementation. */
-const cases = new Map<string, Promise<{ x: F32Tensor; weights: F32Tensor[]; want: Float64Array }>>();
-function caseOf(id: string): Promise<{ x: F32Tensor; weights: F32Tensor[]; want: Float64Array }> {
-  let c = cases.get(id);
-  if (!c) {
-    c = (async () => {
-      const recipe = getRecipe(id);
-      const resolved = resolveArchitecture(recipe.arch);
+const prepared = new Map<Case, Promise<{ x: F32Tensor; weights: F32Tensor[]; want: Float64Array }>>();
+function prepare(c: Case): Promise<{ x: F32Tensor; weights: F32Tensor[]; want: Float64Array }> {
+  let p = prepared.get(c);
+  if (!p) {
+    p = (async () => {
+      const resolved = resolveArchitecture(c.arch);
       const data = await embeddedData();
-      const x = prepareImages(gatherRows(data.xTest, Array.from({ length: N }, (_, i) => i)), recipe.input);
+      const x = c.inputs(gatherRows(data.xTest, Array.from({ length: N }, (_, i) => i)));
       const weights = temperWeights(resolved, distinctWeights(resolved, 17), x);
       return { x, weights, want: referencePredict(resolved, weights, x) };
     })();
-    cases.set(id, c);
+    prepared.set(c, p);
   }
-  return c;
+  return p;
 }
 for (const c of CASES) {
-  const recipe = getRecipe(c.recipe);
-  const tolerance = recipe.input === 'flat-unscaled' ? UNSCALED_TOLERANCE : TOLERANCE;
+  const tolerance = c.unscaled ? UNSCALED_TOLERANCE : TOLERANCE;
   spec(
     {
-      params: { recipe: c.recipe },
-      judges: [...inferenceBehaviours(getRecipe(c.recipe).arch), ...(getRecipe(c.recipe).input === 'flat-unscaled' ? ['numerics:large-logits'] : [])],
-      claim: seed(c.notebook, c.quote),
-      needs: { layers: [...new Set(recipe.arch.layers.map((l) => l.type))] },
+      params: c.params,
+      judges: [...inferenceBehaviours(c.arch), ...(c.judges ?? [])],
+      claim: c.claim,
+      needs: { layers: [...new Set(c.arch.layers.map((l) => l.type))] },
     },
     async (ctx) => {
       const { impl } = ctx;
-      const resolved = resolveArchitecture(recipe.arch);
-      const { x, weights, want } = await caseOf(c.recipe);
-      const model = await impl.build(recipe.arch, { seed: 17 });
+      const resolved = resolveArchitecture(c.arch);
+      const { x, weights, want } = await prepare(c);
+      const model = await impl.build(c.arch, { seed: 17 });
       try {
         await model.setWeights(weights);
         const got = await model.predict(x, { batchSize: N });

@@ -12,10 +12,10 @@ import { distinctWeights } from '../../../src/reference/keras-float64.js';
  * interface (weights before minus weights after); with lr=0 the same step leaves the weights alone and
  * reports the training-mode loss, so central finite differences of that loss check each gradient.
  *
- * The model is small and mostly smooth (tanh, sigmoid, softmax; no dropout, no ReLU) but passes through every
- * trainable layer type in both its forms: 'same' stride-1 convolutions (the first needs no input gradient, the
+ * The model is small and mostly smooth (tanh, sigmoid, softmax, linear; no dropout, no ReLU) but passes through every
+ * layer type that trains or carries a gradient: 'same' stride-1 convolutions (the first needs no input gradient, the
  * second does), a 'valid' stride-2 one, batch normalization over images and over vectors, max pooling, a Dense on a
- * flattened image.
+ * flattened image, a linear Dense reshaped, through an Activation layer and flattened again.
  *
  * The weights are the suite's own (two seeded draws, set through setWeights), never the implementation's initial
  * draw: the verdict must not depend on which random numbers an implementation happens to use.
@@ -43,12 +43,16 @@ export const ARCH: Architecture = {
     { type: 'Flatten' },
     { type: 'Dense', units: 6, activation: 'sigmoid' },
     { type: 'BatchNormalization' },
+    { type: 'Dense', units: 8 },
+    { type: 'Reshape', targetShape: [2, 4] },
+    { type: 'Activation', activation: 'tanh' },
+    { type: 'Flatten' },
     { type: 'Dense', units: 4, activation: 'softmax' },
   ],
 };
 export const LAYERS = [...new Set(ARCH.layers.map((l) => l.type))];
 /** What a correct gradient through ARCH judges: every trainable layer type in training mode and its activations. */
-export const GRADIENT_BEHAVIOURS = [...LAYERS.map((t) => `layer:${t}:training`), 'activation:tanh', 'activation:sigmoid', 'activation:softmax', 'method:fit'];
+export const GRADIENT_BEHAVIOURS = [...LAYERS.map((t) => `layer:${t}:training`), 'activation:tanh', 'activation:sigmoid', 'activation:softmax', 'activation:linear', 'method:fit'];
 const N = 5;
 const H = 5e-3;
 /** Two draws of the suite's own weights, two coordinates of each tensor per draw. */

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,8 +22,12 @@ interface Run {
   stderr: string;
 }
 
+/** The runs' own temp directory, inside scratch: a run this file SIGKILLs cannot remove its scratch folder itself. */
+const runTmp = join(scratch, 'tmp');
+mkdirSync(runTmp);
+
 function env(): NodeJS.ProcessEnv {
-  const e = { ...process.env };
+  const e: NodeJS.ProcessEnv = { ...process.env, TMPDIR: runTmp };
   for (const k of [...RUN_ENV, ENV.mnistDir]) delete e[k];
   return e;
 }

@@ -1,3 +1,4 @@
+import '../../util/no-telemetry.js';
 import * as ort from 'onnxruntime-node';
 import { initialWeights } from '../../arch/init.js';
 import { resolveArchitecture } from '../../arch/resolve.js';

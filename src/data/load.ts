@@ -18,7 +18,6 @@ export function kerasCachePath(env: Env = process.env): string {
   return join(home, 'datasets', MNIST_NPZ_NAME);
 }
 
-const isFile = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isFile() ?? false;
 /** A name present in a directory, whatever it is (a dangling link too: reading it then says what is wrong). */
 const exists = async (path: string): Promise<boolean> =>
   lstat(path).then(

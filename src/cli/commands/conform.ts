@@ -9,7 +9,7 @@ import { loadExpectations, type Expectations } from '../../conform/expectations.
 import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
 import { checkQuery, matchQuery } from '../../conform/query.js';
 import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
-import type { ReporterLine, ResultLine } from '../../conform/protocol.js';
+import type { ResultLine } from '../../conform/protocol.js';
 import { conformanceSpecFiles, listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';

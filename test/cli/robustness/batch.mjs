@@ -7,6 +7,9 @@
 // cases.json: [{ id, argv: [...], cwd, env: { NAME: value | null } }]. results.json: { results: [{ id, code,
 // stdout, stderr, threw, ms }], maxRssBytes } — maxRSS of this whole process, an upper bound for every case.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const [casesFile, resultsFile] = process.argv.slice(2);
 const { runCli } = await import(new URL('../../../dist/cli/cli.js', import.meta.url).href);

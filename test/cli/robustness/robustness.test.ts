@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ensureBuilt, ROOT } from '../../../spec/conform/build.js';
+import { CLI, ensureBuilt, ROOT } from '../../../spec/support/build.js';
 import type { ConformanceReport } from '../../../src/conform/report.js';
 import { batchCases, FC_SEED, makeLayout, permissionCases, type Case, type Layout } from './corpus.js';
 

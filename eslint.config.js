@@ -49,7 +49,7 @@ const MAY_IMPORT = {
   reference: ['base', 'arch'],
   recipes: ['base', 'arch', 'data', 'preprocess', 'train'],
   impl: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract'],
-  harness: ['base', 'arch', 'data', 'train', 'contract'],
+  harness: ['base', 'arch', 'data', 'train', 'contract', 'reference'],
   reproduce: ['base', 'data', 'preprocess', 'recipes', 'train', 'contract'],
   golden: ['base', 'data', 'onnx', 'preprocess', 'recipes', 'reproduce', 'train', 'contract'],
   check: ['base', 'arch', 'data', 'preprocess', 'train', 'contract', 'onnx', 'keras', 'recipes', 'harness'],

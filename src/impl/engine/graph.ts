@@ -54,6 +54,8 @@ export class Graph {
   private readonly initializers: ITensorProto[] = [];
   private readonly constants = new Map<string, Value>();
   private counter = 0;
+  /** Prefix of the node names emitted now (`layer/forward/`): onnxruntime's profile names nodes by it. */
+  scope = '';
 
   constructor(private readonly name: string) {}
 
@@ -111,7 +113,7 @@ export class Graph {
     const output = outs ?? Array.from({ length: n }, () => this.fresh(type.toLowerCase()));
     this.nodes.push({
       opType: type,
-      name: this.fresh(`n_${type}`),
+      name: this.fresh(`${this.scope}${type}`),
       input: [...inputs],
       output,
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),

@@ -3,7 +3,7 @@ import { sizeOf } from '../../tensor.js';
 import type { LossName, ResolvedOptimizer } from '../../train/config.js';
 import { KERAS_EPSILON } from '../../train/metrics.js';
 import { Graph, type Value } from './graph.js';
-import { emitLayer, type Backward } from './layers.js';
+import { emitLayer, type Backward, type Layout } from './layers.js';
 import { emitUpdate, slotNames } from './optimizers.js';
 
 /**
@@ -48,11 +48,15 @@ export function buildInferenceGraph(resolved: ResolvedArchitecture): Uint8Array 
   const g = new Graph('engine_inference');
   const specs = engineWeightSpecs(resolved);
   let h = g.input(X, [BATCH, ...resolved.inputShape]);
+  let layout: Layout = 'last';
   for (const w of specs) g.input(weightInput(w.index), w.shape);
   for (const layer of resolved.layers) {
-    h = emitLayer({ g, mode: 'infer', weights: weightsOfLayer(specs, layer.name, 'infer') }, layer, h).y;
+    g.scope = `${layer.name}/`;
+    ({ y: h, layout } = emitLayer({ g, mode: 'infer', weights: weightsOfLayer(specs, layer.name, 'infer') }, layer, h, layout));
   }
-  g.op('Identity', [h], {}, PROBS);
+  g.scope = '';
+  // A model ending on a channels-first value answers channels-last, as Keras does.
+  g.op(layout === 'first' ? 'Transpose' : 'Identity', [h], layout === 'first' ? { perm: [0, 2, 3, 1] } : {}, PROBS);
   g.output(PROBS, [BATCH, ...resolved.outputShape]);
   return g.encode();
 }
@@ -109,7 +113,9 @@ export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossNam
   const batchStats: BatchStatsOutput[] = [];
   const backwards: { layer: string; backward: Backward }[] = [];
   let h = x;
+  let layout: Layout = 'last';
   for (const layer of resolved.layers) {
+    g.scope = `${layer.name}/forward/`;
     const emitted = emitLayer(
       {
         g,
@@ -143,11 +149,14 @@ export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossNam
       },
       layer,
       h,
+      layout,
     );
     backwards.push({ layer: layer.name, backward: emitted.backward });
     h = emitted.y;
+    layout = emitted.layout;
   }
   const p = h;
+  g.scope = 'loss/';
 
   // Loss, its per-batch mean and Keras's categorical accuracy, all on the training-mode output.
   let dp: Value;
@@ -185,6 +194,7 @@ export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossNam
   for (let i = resolved.layers.length - 1; i >= 0 && dy !== undefined; i--) {
     const { layer, backward } = backwards[i]!;
     const own = specs.filter((w) => w.layer === layer);
+    g.scope = `${layer}/backward/`;
     dy = backward(dy, i > firstTrainable, (name, value) => {
       const w = own.find((s) => s.name === name)!;
       grads.set(w.index, value);
@@ -194,6 +204,7 @@ export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossNam
   for (const w of trainable) {
     const grad = grads.get(w.index);
     if (!grad) throw new Error(`engine: no gradient reached ${w.layer}/${w.name}`);
+    g.scope = `${w.layer}/update/`;
     emitUpdate(
       g,
       opt,

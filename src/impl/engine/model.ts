@@ -6,22 +6,33 @@ import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js'
 import { resolveOptimizer, type FitCallbacks, type FitConfig, type History, type LossName } from '../../train/config.js';
 import { runKerasFit } from '../../train/loop.js';
 import type { LayerInfo, Model, NamedWeight } from '../interface.js';
-import { buildInferenceGraph, engineWeightSpecs, PROBS, weightInput, X, type EngineWeightSpec } from './program.js';
+import { buildInferenceGraph, engineWeightSpecs, PROBS, X, type EngineWeightSpec } from './program.js';
 import { createSession, f32Tensor } from './session.js';
 import { ledger } from './ledger.js';
 import { compileStep, Trainer, type CompiledStep, type DebiasState, type TrainTarget } from './train.js';
 
 export const LOSSES: readonly LossName[] = ['categorical_crossentropy', 'mean_squared_error'];
 
+/** An inference session with the weights it froze, and how many predicts run on it. */
+interface InferenceCompiled {
+  version: number;
+  session: Promise<ortTypes.InferenceSession>;
+  users: number;
+  retired: boolean;
+}
+
 /**
  * A model of the engine: the resolved architecture and its weights as Float32Arrays in Keras order and
- * layout. Inference runs one graph with the weights as inputs (built once per model); each distinct
+ * layout. Inference runs one graph with the current weights frozen in (built again once the weights have
+ * changed: after setWeights, and at the end of each epoch of a fit whose validation predicts); each distinct
  * (loss, optimizer) compiles one training-step graph, kept for later fits.
  */
 export class EngineModel implements Model {
   private readonly specs: EngineWeightSpec[];
   private readonly target: TrainTarget;
-  private inference: Promise<ortTypes.InferenceSession> | undefined;
+  private inference: InferenceCompiled | undefined;
+  /** Bumped whenever the weights change, so the frozen inference graph is rebuilt before the next predict. */
+  private version = 0;
   private readonly steps = new Map<string, Promise<CompiledStep>>();
   private disposed = false;
   private busy = 0;
@@ -53,6 +64,7 @@ export class EngineModel implements Model {
     this.live();
     checkWeights(this.resolved, weights);
     weights.forEach((t, i) => this.target.weights[i]!.set(t.data));
+    this.version++;
   }
 
   private checkInput(x: F32Tensor, what: string): number {
@@ -66,9 +78,23 @@ export class EngineModel implements Model {
     return x.shape[0]!;
   }
 
-  private inferenceSession(): Promise<ortTypes.InferenceSession> {
-    this.inference ??= createSession(buildInferenceGraph(this.resolved));
+  /** The inference session for the current weights, held for one predict (`releaseInference` when done). */
+  private acquireInference(): InferenceCompiled {
+    if (this.inference?.version !== this.version) {
+      if (this.inference) this.retire(this.inference);
+      this.inference = { version: this.version, session: createSession(buildInferenceGraph(this.resolved, this.target.weights)), users: 0, retired: false };
+    }
+    this.inference.users++;
     return this.inference;
+  }
+
+  private releaseInference(c: InferenceCompiled): void {
+    if (--c.users === 0 && c.retired) void c.session.then((s) => s.release()).catch(() => undefined);
+  }
+
+  private retire(c: InferenceCompiled): void {
+    c.retired = true;
+    if (c.users === 0) void c.session.then((s) => s.release()).catch(() => undefined);
   }
 
   /** Keras predict: batches of `batchSize` (default 32), inference mode (dropout off, moving statistics). */
@@ -79,10 +105,10 @@ export class EngineModel implements Model {
     const k = sizeOf(this.resolved.outputShape);
     const out = new Float32Array(n * k);
     this.busy++;
+    const compiled = this.acquireInference();
     try {
-      const session = await this.inferenceSession();
+      const session = await compiled.session;
       const feeds: Record<string, ortTypes.Tensor> = {};
-      for (const w of this.specs) feeds[weightInput(w.index)] = f32Tensor(this.target.weights[w.index]!, w.shape);
       for (const [start, end] of ranges) {
         const rows = sliceRows(x, start, end);
         feeds[X] = f32Tensor(rows.data, rows.shape);
@@ -90,6 +116,7 @@ export class EngineModel implements Model {
         await session.run(feeds, { [PROBS]: probs });
       }
     } finally {
+      this.releaseInference(compiled);
       this.done();
     }
     return { shape: [n, ...this.resolved.outputShape], data: out };
@@ -117,7 +144,10 @@ export class EngineModel implements Model {
         y,
         config,
         ...(callbacks ? { callbacks } : {}),
-        trainStep: (xb, yb, ctx) => trainer.step(xb, yb, ctx),
+        trainStep: (xb, yb, ctx) => {
+          this.version++;
+          return trainer.step(xb, yb, ctx);
+        },
         predict: (xb) => this.predict(xb, { batchSize: xb.shape[0]! }),
       });
     } finally {
@@ -135,7 +165,8 @@ export class EngineModel implements Model {
   /** Sessions are released once nothing runs on them (a dispose during a predict or fit waits for it). */
   private release(): void {
     ledger.release(this.target.weights.length + 2 * this.target.debias.size);
-    const sessions = [this.inference?.then((s) => s), ...[...this.steps.values()].map((c) => c.then((v) => v.session))];
+    if (this.inference) this.retire(this.inference);
+    const sessions = [...this.steps.values()].map((c) => c.then((v) => v.session));
     this.inference = undefined;
     this.steps.clear();
     for (const s of sessions) void s?.then((v) => v.release()).catch(() => undefined);

@@ -44,12 +44,20 @@ function weightsOfLayer(specs: EngineWeightSpec[], layer: string, mode: 'train' 
   };
 }
 
-export function buildInferenceGraph(resolved: ResolvedArchitecture): Uint8Array {
+/**
+ * The inference graph: x in, probabilities out. With `frozen` weights they are constants of the graph, so
+ * onnxruntime folds batch normalization into the convolution before it, fuses the activations and prepacks
+ * the GEMM operands once (measured: the seed-001 MLP predicts 1.4× as fast); without, they are inputs.
+ */
+export function buildInferenceGraph(resolved: ResolvedArchitecture, frozen?: readonly Float32Array[]): Uint8Array {
   const g = new Graph('engine_inference');
   const specs = engineWeightSpecs(resolved);
   let h = g.input(X, [BATCH, ...resolved.inputShape]);
   let layout: Layout = 'last';
-  for (const w of specs) g.input(weightInput(w.index), w.shape);
+  for (const w of specs) {
+    if (frozen) g.tensor(weightInput(w.index), w.shape, frozen[w.index]!);
+    else g.input(weightInput(w.index), w.shape);
+  }
   for (const layer of resolved.layers) {
     g.scope = `${layer.name}/`;
     ({ y: h, layout } = emitLayer({ g, mode: 'infer', weights: weightsOfLayer(specs, layer.name, 'infer') }, layer, h, layout));

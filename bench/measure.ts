@@ -18,6 +18,8 @@ const { values } = parseArgs({
     data: { type: 'string' },
     tasks: { type: 'string', default: TASKS.join(',') },
     'max-seconds': { type: 'string', default: '120' },
+    'train-samples': { type: 'string', default: '0' },
+    'test-samples': { type: 'string', default: '0' },
   },
 });
 const maxSeconds = Number(values['max-seconds']);
@@ -77,7 +79,7 @@ try {
   const info = await impl.info();
   out.backend = info.backend;
   if (info.details) out.details = info.details;
-  const data = await readBenchData(values.data!);
+  const data = await readBenchData(values.data!, Number(values['train-samples']), Number(values['test-samples']));
   for (const task of tasks) {
     const [which, kind] = task.split('-') as ['mlp' | 'cnn', 'train' | 'infer'];
     if (kind === 'train') {

@@ -23,6 +23,8 @@ parser.add_argument('--threads', type=int, required=True)
 parser.add_argument('--tasks', default='mlp-train,cnn-train,mlp-infer,cnn-infer')
 parser.add_argument('--max-seconds', type=float, default=120)
 parser.add_argument('--infer-batch', type=int, default=128)
+parser.add_argument('--train-samples', type=int, default=0, help='use the first N training images (0: all)')
+parser.add_argument('--test-samples', type=int, default=0, help='use the first N test images (0: all)')
 args = parser.parse_args()
 
 out = {'runtime': 'pytorch', 'results': {}, 'skipped': {}, 'maxRssBytes': 0}
@@ -46,6 +48,7 @@ out['details'] = {
     'config': ' '.join(l.strip() for l in torch.__config__.show().splitlines() if 'BLAS_INFO' in l or 'CPU capability' in l)[:400],
     'mkldnn': torch.backends.mkldnn.is_available(),
     'OMP_WAIT_POLICY': os.environ.get('OMP_WAIT_POLICY', ''),
+    'OPENBLAS_NUM_THREADS': os.environ.get('OPENBLAS_NUM_THREADS', ''),
 }
 
 
@@ -54,9 +57,11 @@ def load(name, n_cols=None):
     return a.reshape(-1, n_cols) if n_cols else a
 
 
-x_train = torch.from_numpy(load('train-images.u8', 784).astype(np.float32) / 255)
-y_train = torch.from_numpy(load('train-labels.u8').astype(np.int64))
-x_test = torch.from_numpy(load('test-images.u8', 784).astype(np.float32) / 255)
+n_train = args.train_samples or None
+n_test = args.test_samples or None
+x_train = torch.from_numpy(load('train-images.u8', 784)[:n_train].astype(np.float32) / 255)
+y_train = torch.from_numpy(load('train-labels.u8')[:n_train].astype(np.int64))
+x_test = torch.from_numpy(load('test-images.u8', 784)[:n_test].astype(np.float32) / 255)
 
 
 def mlp():

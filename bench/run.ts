@@ -10,20 +10,26 @@ import { withRole } from '../src/impl/registry.js';
 import { machineInfo } from '../src/util/machine.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { VERSION } from '../src/version.js';
-import { DATA_FILES, INFER_BATCH, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, type Measurement, type Task } from './workload.js';
+import { bestPeerOf, consoleTables, peerName, type BenchReport, type Combined, type Peak, type PeerConfig } from './report.js';
+import { DATA_FILES, flopsPerSample, INFER_BATCH, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, workload, type Measurement, type Task } from './workload.js';
 
 /**
  * `npm run bench`: training and inference throughput of every shipped implementation and of the PyTorch
  * peer, on the same data and machine, each runtime in a process of its own (so its peak memory is its
- * own). Prints a table with each implementation's ratio to the peer and writes reports/bench/<date>.json.
+ * own). Prints the rates, each implementation's ratio to the fastest PyTorch configuration of the run, and
+ * GFLOP/s against the machine's peak; writes reports/bench/<date>.json.
  *
- *   npm run bench -- [--impl engine,tfjs] [--repeat 3] [--max-seconds 120] [--data DIR] [--no-peer] [--out DIR]
+ *   npm run bench -- [--impl engine,tfjs] [--repeat 3] [--max-seconds 120] [--data DIR] [--no-peer]
+ *                    [--peer-configs 1:PASSIVE,2:installed] [--no-peak] [--quick] [--out DIR]
  *
  * Data: the full MNIST set when it can be found (--data, MNIST_DIR, the Keras cache); otherwise the
  * embedded digits repeated up to 60,000 / 10,000 samples (said in the report): throughput does not depend
- * on which digits. The peer is Debian's python3-torch (/usr/bin/python3) with the same thread count, run
- * twice: as installed, and with OMP_WAIT_POLICY=PASSIVE, which on this machine is several times faster
- * (its OpenMP threads otherwise spin against OpenBLAS's own); ratios are given against both.
+ * on which digits. The peer is Debian's python3-torch (/usr/bin/python3), run in every configuration of
+ * thread count (1 and --threads) × OMP_WAIT_POLICY (as installed, PASSIVE, ACTIVE): as installed, its
+ * OpenMP threads spin against OpenBLAS's own and it runs several times slower than it can. Per task, the
+ * fastest configuration is the peer the ratios are taken against. Repeats go round every runtime in turn,
+ * so a change in the machine's load falls on all of them alike. `--quick`: a fifth of the samples, one
+ * repeat, for development (its ratios are indicative only: the first batches include warm-up).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -35,17 +41,40 @@ const INSTALL_TORCH = 'apt-get update && apt-get install -y python3-torch libope
 const { values } = parseArgs({
   options: {
     impl: { type: 'string' },
-    repeat: { type: 'string', default: '1' },
+    repeat: { type: 'string' },
     'max-seconds': { type: 'string', default: '120' },
     data: { type: 'string' },
     'no-peer': { type: 'boolean', default: false },
+    'peer-configs': { type: 'string' },
+    'no-peak': { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
     out: { type: 'string', default: join(root, 'reports', 'bench') },
     threads: { type: 'string' },
   },
 });
 const impls = values.impl ? values.impl.split(',') : withRole('bench');
-const repeat = Math.max(1, Number(values.repeat));
+const repeat = Math.max(1, Number(values.repeat ?? 1));
 const threads = Number(values.threads ?? cpus().length);
+const trainSamples = values.quick ? TRAIN_SAMPLES / 5 : TRAIN_SAMPLES;
+const testSamples = values.quick ? TEST_SAMPLES / 5 : TEST_SAMPLES;
+const sampleArgs = values.quick ? ['--train-samples', String(trainSamples), '--test-samples', String(testSamples)] : [];
+
+function peerConfigs(): PeerConfig[] {
+  if (values['peer-configs']) {
+    return values['peer-configs'].split(',').map((c) => {
+      const [t, p] = c.split(':');
+      const n = Number(t);
+      const policy = (p ?? 'installed').toUpperCase();
+      if (!Number.isInteger(n) || n < 1 || !['INSTALLED', 'PASSIVE', 'ACTIVE'].includes(policy)) {
+        process.stderr.write(`bench: --peer-configs: "${c}" is not THREADS:installed|PASSIVE|ACTIVE\n`);
+        process.exit(2);
+      }
+      return { threads: n, ...(policy === 'INSTALLED' ? {} : { waitPolicy: policy as 'PASSIVE' | 'ACTIVE' }) };
+    });
+  }
+  const counts = [...new Set([1, threads])];
+  return counts.flatMap((t) => [undefined, 'PASSIVE', 'ACTIVE'].map((p) => ({ threads: t, ...(p ? { waitPolicy: p as 'PASSIVE' | 'ACTIVE' } : {}) })));
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
@@ -59,9 +88,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
-function lastJson(stdout: string): Measurement | undefined {
+function lastJson<T = Measurement>(stdout: string): T | undefined {
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  return line ? (JSON.parse(line) as Measurement) : undefined;
+  return line ? (JSON.parse(line) as T) : undefined;
 }
 
 /** Repeat a bounded number of images up to n (the embedded set has fewer than the benchmark needs). */
@@ -89,7 +118,7 @@ function median(xs: number[]): number {
 }
 
 /** Combine repeated measurements of one runtime: the median rate per task, the largest peak memory. */
-function combine(runs: Measurement[]): Measurement & { runs: number; samples: Partial<Record<Task, number[]>> } {
+function combine(runs: Measurement[], peerConfig?: PeerConfig): Combined {
   const first = runs[0]!;
   const results: Measurement['results'] = {};
   const samples: Partial<Record<Task, number[]>> = {};
@@ -102,28 +131,35 @@ function combine(runs: Measurement[]): Measurement & { runs: number; samples: Pa
     results[task] = { ...pick, samplesPerSecond: mid };
   }
   const error = runs.map((r) => r.error).find(Boolean);
-  return { ...first, results, maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)), runs: runs.length, samples, ...(error ? { error } : {}) };
+  return { ...first, results, maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)), runs: runs.length, samples, ...(peerConfig ? { peerConfig } : {}), ...(error ? { error } : {}) };
 }
 
 async function measureImpl(name: string, dir: string): Promise<Measurement> {
-  const args = ['--import', 'tsx', join(here, 'measure.ts'), '--impl', name, '--data', dir, '--max-seconds', values['max-seconds']!];
+  const args = ['--import', 'tsx', join(here, 'measure.ts'), '--impl', name, '--data', dir, '--max-seconds', values['max-seconds']!, ...sampleArgs];
   const env = { ...process.env, MNIST_SPEC_ENGINE_THREADS: String(threads) };
   const r = await run(process.execPath, args, env);
   return lastJson(r.stdout) ?? { runtime: name, results: {}, maxRssBytes: 0, error: `exit ${r.code}: ${r.stderr.slice(-2000)}` };
 }
 
-async function measurePeer(dir: string, passive: boolean): Promise<Measurement> {
-  const name = passive ? 'pytorch (OMP passive)' : 'pytorch';
+async function measurePeer(dir: string, config: PeerConfig): Promise<Measurement> {
+  const name = peerName(config);
   if (!existsSync(PYTHON)) return { runtime: name, results: {}, maxRssBytes: 0, error: `${PYTHON} not found; install the peer with: ${INSTALL_TORCH}` };
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (passive) env.OMP_WAIT_POLICY = 'PASSIVE';
+  if (config.waitPolicy) env.OMP_WAIT_POLICY = config.waitPolicy;
   else delete env.OMP_WAIT_POLICY;
-  const args = [join(here, 'peer_pytorch.py'), '--data', dir, '--threads', String(threads), '--max-seconds', values['max-seconds']!, '--infer-batch', String(INFER_BATCH)];
+  const args = [join(here, 'peer_pytorch.py'), '--data', dir, '--threads', String(config.threads), '--max-seconds', values['max-seconds']!, '--infer-batch', String(INFER_BATCH), ...sampleArgs];
   const r = await run(PYTHON, args, env);
   const m = lastJson(r.stdout) ?? { runtime: name, results: {}, maxRssBytes: 0, error: `exit ${r.code}: ${r.stderr.slice(-2000)}` };
   m.runtime = name;
   if (m.error?.startsWith('ImportError')) m.error += `; install the peer with: ${INSTALL_TORCH}`;
   return m;
+}
+
+async function measurePeak(): Promise<Peak | undefined> {
+  const r = await run(process.execPath, ['--import', 'tsx', join(here, 'peak.ts'), '--threads', String(threads)], process.env);
+  const peak = lastJson<Peak>(r.stdout);
+  if (!peak) process.stderr.write(`bench: the peak measurement failed: ${r.stderr.slice(-500)}\n`);
+  return peak;
 }
 
 async function machine() {
@@ -141,80 +177,46 @@ async function machine() {
   };
 }
 
-const fmt = (n: number | undefined): string => (n === undefined ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
-
-function table(rows: Measurement[], peer: Measurement | undefined, tuned: Measurement | undefined): string {
-  const head = ['runtime', 'backend', 'MLP train/s', 'CNN train/s', 'MLP infer/s', 'CNN infer/s', 'peak RSS', 'vs pytorch: MLP train', 'CNN train', 'MLP infer', 'vs OMP-passive: MLP train', 'CNN train', 'MLP infer'];
-  const body = rows.map((m) => {
-    const r = (t: Task) => m.results[t]?.samplesPerSecond;
-    const mark = (t: Task) => (m.results[t]?.partial ? '*' : '');
-    const p = (t: Task) => peer?.results[t]?.samplesPerSecond;
-    const q = (t: Task) => tuned?.results[t]?.samplesPerSecond;
-    const isPeer = m === peer || m === tuned;
-    return [
-      m.runtime,
-      m.backend ?? (m.error ? 'error' : '—'),
-      fmt(r('mlp-train')) + mark('mlp-train'),
-      fmt(r('cnn-train')) + mark('cnn-train'),
-      fmt(r('mlp-infer')) + mark('mlp-infer'),
-      fmt(r('cnn-infer')) + mark('cnn-infer'),
-      m.maxRssBytes ? `${(m.maxRssBytes / 2 ** 20).toFixed(0)} MiB` : '—',
-      ...(isPeer ? ['', '', '', '', '', ''] : [ratio(r('mlp-train'), p('mlp-train')), ratio(r('cnn-train'), p('cnn-train')), ratio(r('mlp-infer'), p('mlp-infer')), ratio(r('mlp-train'), q('mlp-train')), ratio(r('cnn-train'), q('cnn-train')), ratio(r('mlp-infer'), q('mlp-infer'))]),
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
-}
-
 const work = await mkdtemp(join(tmpdir(), 'mnist-spec-bench-'));
 try {
   const startedAt = new Date();
   const loadBefore = loadavg();
   const data = await prepareData(work);
-  process.stderr.write(`bench: data ${data.source}${data.repeatedToFill ? ' (repeated to 60,000 / 10,000)' : ''}; ${threads} thread(s); load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stderr.write(`bench: data ${data.source}${data.repeatedToFill ? ' (repeated to 60,000 / 10,000)' : ''}${values.quick ? `; --quick: ${trainSamples} / ${testSamples} samples` : ''}; ${threads} thread(s); load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
   if (loadBefore[0]! > BUSY * cpus().length) process.stderr.write(`bench: warning: the machine is busy (load ${loadBefore[0]!.toFixed(2)} on ${cpus().length} cores); numbers will not compare with a quiet run\n`);
-  const measured: Measurement[] = [];
-  for (const name of impls) {
-    const runs: Measurement[] = [];
-    for (let i = 0; i < repeat; i++) {
+  const peak = values['no-peak'] ? undefined : await measurePeak();
+  if (peak) process.stderr.write(`bench: peak ${'peakGflops' in peak.fma ? `${peak.fma.peakGflops.toFixed(0)} GFLOP/s (FMA)` : peak.fma.error}; SGEMM ${peak.sgemm.gflops.toFixed(0)} GFLOP/s\n`);
+  const configs = values['no-peer'] ? [] : peerConfigs();
+  const runs = new Map<string, Measurement[]>();
+  let peerMissing = false;
+  for (let i = 0; i < repeat; i++) {
+    for (const name of impls) {
       process.stderr.write(`bench: ${name} (${i + 1}/${repeat})…\n`);
-      runs.push(await measureImpl(name, work));
+      runs.set(name, [...(runs.get(name) ?? []), await measureImpl(name, work)]);
     }
-    measured.push(combine(runs));
-  }
-  let peer: Measurement | undefined;
-  let tuned: Measurement | undefined;
-  if (!values['no-peer']) {
-    for (const passive of [false, true]) {
-      const runs: Measurement[] = [];
-      for (let i = 0; i < repeat; i++) {
-        process.stderr.write(`bench: pytorch${passive ? ' (OMP_WAIT_POLICY=PASSIVE)' : ''} (${i + 1}/${repeat})…\n`);
-        runs.push(await measurePeer(work, passive));
-        if (runs[0]!.error && !Object.keys(runs[0]!.results).length) break;
-      }
-      const m = combine(runs);
-      if (passive) tuned = m;
-      else peer = m;
+    for (const config of peerMissing ? [] : configs) {
+      const name = peerName(config);
+      process.stderr.write(`bench: ${name} (${i + 1}/${repeat})…\n`);
+      const m = await measurePeer(work, config);
+      runs.set(name, [...(runs.get(name) ?? []), m]);
       if (m.error && !Object.keys(m.results).length) {
         process.stderr.write(`bench: the PyTorch peer did not run: ${m.error}\n`);
+        peerMissing = true;
         break;
       }
     }
   }
-  const rows = [...measured, ...(peer ? [peer] : []), ...(tuned && Object.keys(tuned.results).length ? [tuned] : [])];
+  const results: Combined[] = [
+    ...impls.map((name) => combine(runs.get(name)!)),
+    ...configs.filter((c) => runs.has(peerName(c))).map((c) => combine(runs.get(peerName(c))!, c)),
+  ];
   const loadAfter = loadavg();
-  process.stdout.write(`\n${table(rows, peer, tuned)}\n`);
-  process.stdout.write(`samples/s, median of ${repeat} run(s); * = partial (stopped after --max-seconds ${values['max-seconds']}: the rate is over what ran); inference batch ${INFER_BATCH}\n`);
-  for (const m of rows) if (m.error) process.stdout.write(`${m.runtime}: ${m.error.split('\n')[0]}\n`);
   // The bench's own runtimes keep `threads` cores busy, so the load after a run counts against that much more.
   const busiest = Math.max(loadBefore[0]!, loadAfter[0]! - threads);
-  if (busiest > BUSY * cpus().length) {
-    process.stdout.write(`warning: load average reached ${busiest.toFixed(2)} on ${cpus().length} cores beyond the bench's own ${threads} thread(s): other work shared the CPU, so these rates (PyTorch's spinning OpenMP threads most of all) are not those of a quiet machine\n`);
-  }
-  const report = {
+  const flops = Object.fromEntries(TASKS.map((t) => [t, flopsPerSample(workload(t.split('-')[0] as 'mlp' | 'cnn').arch, t.endsWith('train') ? 'train' : 'infer')])) as Record<Task, number>;
+  const report: BenchReport = {
     kind: 'mnist-spec/bench',
+    schemaVersion: 2,
     suiteVersion: VERSION,
     startedAt: startedAt.toISOString(),
     machine: { ...(await machine()), loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, busy: busiest > BUSY * cpus().length },
@@ -225,13 +227,22 @@ try {
       'mlp-infer': `seed-001 MLP, predict 10,000 test images, batch ${INFER_BATCH}`,
       'cnn-infer': `seed-004 CNN, predict 10,000 test images, batch ${INFER_BATCH}`,
     },
+    samples: { train: trainSamples, test: testSamples },
     repeat,
     maxSeconds: Number(values['max-seconds']),
-    results: rows,
-    peer: peer?.runtime,
+    flopsPerSample: flops,
+    ...(peak ? { peak } : {}),
+    results,
+    bestPeer: bestPeerOf(results),
   };
+  process.stdout.write(`\n${consoleTables(report)}\n`);
+  process.stdout.write(`samples/s, median of ${repeat} run(s); * = partial (stopped after --max-seconds ${values['max-seconds']}: the rate is over what ran); inference batch ${INFER_BATCH}\n`);
+  for (const m of results) if (m.error) process.stdout.write(`${m.runtime}: ${m.error.split('\n')[0]}\n`);
+  if (report.machine.busy) {
+    process.stdout.write(`warning: load average reached ${busiest.toFixed(2)} on ${cpus().length} cores beyond the bench's own ${threads} thread(s): other work shared the CPU, so these rates (PyTorch's spinning OpenMP threads most of all) are not those of a quiet machine\n`);
+  }
   await mkdir(values.out!, { recursive: true });
-  const file = join(values.out!, `${startedAt.toISOString().slice(0, 10)}.json`);
+  const file = join(values.out!, `${startedAt.toISOString().slice(0, 10)}${values.quick ? '-quick' : ''}.json`);
   await writeFileAtomic(file, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`report: ${file}\n`);
 } finally {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveArchitecture } from '../src/arch/resolve.js';
 import type { Architecture } from '../src/arch/types.js';
 import { getRecipe } from '../src/recipes/index.js';
 import type { F32Tensor } from '../src/tensor.js';
@@ -41,6 +42,34 @@ export function workload(model: 'mlp' | 'cnn'): Workload {
   };
 }
 
+/**
+ * Floating-point operations per sample, counting the multiply-adds of Dense and Conv2D layers as 2 FLOPs
+ * each (what a GEMM or convolution kernel executes; activations, batch norm, pooling, the loss and the
+ * optimizer are elementwise work of a few percent and are not counted). Inference: the forward pass.
+ * Training: forward, every weight gradient (as many multiply-adds again), and the input gradient of every
+ * layer after the first trainable one (the first needs none: nothing before it learns).
+ */
+export function flopsPerSample(arch: Architecture, kind: 'train' | 'infer'): number {
+  const resolved = resolveArchitecture(arch);
+  let forward = 0;
+  let inputGrads = 0;
+  let seenTrainable = false;
+  for (const layer of resolved.layers) {
+    let macs = 0;
+    if (layer.type === 'Dense') {
+      const positions = layer.inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
+      macs = positions * layer.inputShape[layer.inputShape.length - 1]! * layer.units;
+    } else if (layer.type === 'Conv2D') {
+      const [oh, ow, f] = layer.outputShape as [number, number, number];
+      macs = oh * ow * f * layer.kernelSize[0] * layer.kernelSize[1] * layer.inputShape[2]!;
+    }
+    forward += macs;
+    if (seenTrainable) inputGrads += macs;
+    if (macs > 0 || layer.type === 'BatchNormalization') seenTrainable = true;
+  }
+  return kind === 'infer' ? 2 * forward : 2 * (2 * forward + inputGrads);
+}
+
 export const DATA_FILES = {
   trainImages: 'train-images.u8',
   trainLabels: 'train-labels.u8',
@@ -67,13 +96,17 @@ function oneHot(labels: Uint8Array): Float32Array {
   return out;
 }
 
-export async function readBenchData(dir: string): Promise<BenchData> {
-  const read = async (f: string) => new Uint8Array(await readFile(join(dir, f)));
+/** The bench's data; `trainSamples` / `testSamples` > 0 keep only the first that many (`--quick`). */
+export async function readBenchData(dir: string, trainSamples = 0, testSamples = 0): Promise<BenchData> {
+  const read = async (f: string, per: number, n: number) => {
+    const all = new Uint8Array(await readFile(join(dir, f)));
+    return n > 0 ? all.subarray(0, n * per) : all;
+  };
   return {
-    xTrain: scaled(await read(DATA_FILES.trainImages)),
-    yTrain: oneHot(await read(DATA_FILES.trainLabels)),
-    xTest: scaled(await read(DATA_FILES.testImages)),
-    yTest: oneHot(await read(DATA_FILES.testLabels)),
+    xTrain: scaled(await read(DATA_FILES.trainImages, 784, trainSamples)),
+    yTrain: oneHot(await read(DATA_FILES.trainLabels, 1, trainSamples)),
+    xTest: scaled(await read(DATA_FILES.testImages, 784, testSamples)),
+    yTest: oneHot(await read(DATA_FILES.testLabels, 1, testSamples)),
   };
 }
 

@@ -1,6 +1,7 @@
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { keepMaskKernel } from './keep-mask-wasm.js';
 
 /**
  * The project's one seeded random source (xoroshiro128+ from pure-rand). Shuffles, splits, initial
@@ -21,10 +22,21 @@ export class Rng {
    * Dropout's keep-mask: out[i] = 1 when the i-th float() ≥ rate, else 0, exactly as that loop would give and
    * leaving the stream where it would leave it. A training step draws one number per unit (131,072 per
    * step for the seed MLP), which through float() cost about a third of the engine's step; this runs
-   * pure-rand's xoroshiro128+ step and uniformFloat64 on local variables instead (test/util/rng.test.ts
-   * holds it equal to the library's stream).
+   * pure-rand's xoroshiro128+ step and uniformFloat64 in WebAssembly on 64-bit integers (src/util/keep-mask-
+   * wasm.ts), or in JavaScript on local variables where WebAssembly is missing (test/util/rng.test.ts holds
+   * both equal to the library's stream).
    */
   keepMask(out: Float32Array, rate: number): Float32Array {
+    const kernel = keepMaskKernel();
+    if (kernel) {
+      this.gen = xoroshiro128plusFromState(kernel.run(this.gen.getState() as number[], out, rate));
+      return out;
+    }
+    return this.keepMaskJs(out, rate);
+  }
+
+  /** keepMask in JavaScript, 32-bit halves of pure-rand's 64-bit state. */
+  keepMaskJs(out: Float32Array, rate: number): Float32Array {
     let [s01, s00, s11, s10] = this.gen.getState() as [number, number, number, number];
     let draw = 0;
     for (let i = 0; i < out.length; i++) {

@@ -17,6 +17,16 @@ describe('Rng.keepMask', () => {
     },
   );
 
+  test.prop([fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 70_000 }), fc.double({ min: 0, max: 1, noNaN: true })], { numRuns: 20 })(
+    'the WebAssembly kernel and the JavaScript loop agree, masks and stream, past a memory page',
+    (seed, n, rate) => {
+      const wasm = new Rng(seed);
+      const js = new Rng(seed);
+      expect(wasm.keepMask(new Float32Array(n), rate)).toEqual(js.keepMaskJs(new Float32Array(n), rate));
+      expect(wasm.float()).toBe(js.float());
+    },
+  );
+
   test('keeps about 1 − rate of the units', () => {
     const m = new Rng(7).keepMask(new Float32Array(100_000), 0.2);
     const kept = m.reduce((a, b) => a + b, 0) / m.length;

@@ -100,10 +100,18 @@ export interface KeepMaskKernel {
   run(state: readonly number[], out: Float32Array, rate: number): [number, number, number, number];
 }
 
+/** The little of the WebAssembly JS API this needs (Node's types declare no WebAssembly values without lib "dom"). */
+interface WasmApi {
+  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
 function instantiate(): KeepMaskKernel | undefined {
-  if (typeof WebAssembly === 'undefined') return undefined;
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(MODULE), { env: { mem: memory } });
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) return undefined;
+  const memory = new wasm.Memory({ initial: 1 });
+  const instance = new wasm.Instance(new wasm.Module(MODULE), { env: { mem: memory } });
   const keepMask = instance.exports.keepMask as (ptr: number, n: number, rate: number) => void;
   const STATE = 16;
   return {

@@ -146,14 +146,13 @@ async function profileTraining(which: 'mlp' | 'cnn', x: Float32Array, y: Float32
 
 async function profileInference(which: 'mlp' | 'cnn', x: Float32Array): Promise<Profile> {
   const { createSession, f32Tensor } = await import('../src/impl/engine/session.js');
-  const { buildInferenceGraph, engineWeightSpecs, weightInput, X, PROBS } = await import('../src/impl/engine/program.js');
+  const { buildInferenceGraph, X, PROBS } = await import('../src/impl/engine/program.js');
   const w = workload(which);
   const resolved = resolveArchitecture(w.arch);
   const { result: wall, events } = await traced(async () => {
-    const session = await createSession(buildInferenceGraph(resolved));
-    const weights = initialWeights(resolved, 1);
+    // As predict runs it: the weights frozen into the graph.
+    const session = await createSession(buildInferenceGraph(resolved, initialWeights(resolved, 1).map((t) => t.data)));
     const feeds: Record<string, ReturnType<typeof f32Tensor>> = {};
-    engineWeightSpecs(resolved).forEach((s) => (feeds[weightInput(s.index)] = f32Tensor(weights[s.index]!.data, s.shape)));
     const xs = tensorOf(x, w.inputShape);
     const out = f32Tensor(new Float32Array(INFER_BATCH * 10), [INFER_BATCH, 10]);
     const times: number[] = [];

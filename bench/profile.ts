@@ -103,7 +103,7 @@ function summarize(model: string, kind: 'train' | 'infer', batch: number, events
     batch,
     runs: kept.length,
     stepMs: wall.reduce((a, b) => a + b, 0) / wall.length,
-    runMs: kept.reduce((s, e) => s + e.dur, 0) / 1000 / kept.length,
+    runMs: stat === 'min' ? Math.min(...kept.map((e) => e.dur)) / 1000 : kept.reduce((s, e) => s + e.dur, 0) / 1000 / kept.length,
     kernelMs: kernel,
     byOp: group((e) => e.args?.op_name ?? '?').map(({ key, ms, share, nodes }) => ({ op: key, ms, share, nodes })),
     byPhase: group(phase).map(({ key, ms, share }) => ({ phase: key, ms, share })),
@@ -192,7 +192,7 @@ export function renderProfile(p: Profile): string {
   const lines = [
     `### ${p.model} ${p.kind === 'train' ? 'training step' : 'inference'} (batch ${p.batch}, ${p.runs} runs; per node its ${stat === 'min' ? 'shortest run' : 'mean'})`,
     '',
-    `step ${ms(p.stepMs)} ms as the host sees it (${stat === 'min' ? 'shortest' : 'mean'}); onnxruntime's run ${ms(p.runMs)} ms (mean); kernels ${ms(p.kernelMs)} ms`,
+    `step ${ms(p.stepMs)} ms as the host sees it (${stat === 'min' ? 'shortest' : 'mean'}); onnxruntime's run ${ms(p.runMs)} ms; kernels ${ms(p.kernelMs)} ms`,
     '',
     '| operator | nodes | ms | share of kernel time |',
     '| --- | ---: | ---: | ---: |',

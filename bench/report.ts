@@ -57,12 +57,16 @@ export function peerName(c: PeerConfig): string {
   return `pytorch (${c.threads} thread${c.threads > 1 ? 's' : ''}, ${c.waitPolicy ? `OMP_WAIT_POLICY=${c.waitPolicy}` : 'as installed'})`;
 }
 
+/** Per task, the fastest PyTorch configuration that ran the whole task (one stopped by --max-seconds only if none did). */
 export function bestPeerOf(results: Combined[]): BenchReport['bestPeer'] {
   const best: BenchReport['bestPeer'] = {};
   for (const task of TASKS) {
-    for (const m of results) {
-      const r = m.peerConfig ? m.results[task] : undefined;
-      if (r && !r.partial && (!best[task] || r.samplesPerSecond > best[task].samplesPerSecond)) best[task] = { runtime: m.runtime, samplesPerSecond: r.samplesPerSecond };
+    for (const partial of [false, true]) {
+      for (const m of results) {
+        const r = m.peerConfig ? m.results[task] : undefined;
+        if (r && !!r.partial === partial && (!best[task] || r.samplesPerSecond > best[task].samplesPerSecond)) best[task] = { runtime: m.runtime, samplesPerSecond: r.samplesPerSecond };
+      }
+      if (best[task]) break;
     }
   }
   return best;

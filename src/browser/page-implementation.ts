@@ -28,6 +28,8 @@ export interface BrowserImplementation extends Implementation {
   readonly environment: BrowserEnvironment;
   /** Bytes of the page's bundle and how long bundling took. */
   readonly bundle: { bytes: number; milliseconds: number };
+  /** How long the last call took inside the page, without the transport (for throughput measurements). */
+  lastCallPageMs(): number;
   /** Close the page, the browser and the server: nothing is left running or listening. */
   close(): Promise<void>;
 }
@@ -53,9 +55,12 @@ function rethrow(e: PageError): never {
 }
 
 class PageChannel {
+  /** In-page milliseconds of the last call (PageReply.ms). */
+  lastPageMs = 0;
   constructor(private readonly page: Page) {}
   async call<T>(c: PageCall): Promise<T> {
     const reply: PageReply = await this.page.evaluate((call) => globalThis.__mnistSpec!.call(call), c);
+    this.lastPageMs = reply.ms;
     if (!reply.ok) rethrow(reply.error);
     return reply.value as T;
   }
@@ -124,13 +129,22 @@ export async function openBrowserImplementation(nameOrPath: string, options: Ope
       if (p.kind === 'batch') cb?.onBatchEnd?.({ epoch: p.epoch, seen: p.seen, total: p.total, loss: p.loss, acc: p.acc });
       else cb?.onEpochEnd?.(p.log);
     });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    const flags = options.tfjsFlags ? `?tfjsflags=${Object.entries(options.tfjsFlags).map(([k, v]) => `${k}:${v}`).join(',')}` : '';
-    await page.goto(server.url + flags, { waitUntil: 'load', timeout: options.loadTimeoutMs ?? 60_000 });
-    await page.waitForFunction(() => globalThis.__mnistSpec !== undefined, undefined, { timeout: options.loadTimeoutMs ?? 60_000 }).catch(() => {
-      throw new UnsupportedError(`${nameOrPath}: the page never published its implementation${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
-    });
+    // An error thrown while the page loads means it will never publish its implementation: fail at once, with it.
+    let loadFailed: (e: Error) => void = () => undefined;
+    const failedToLoad = new Promise<never>((_, fail) => (loadFailed = fail));
+    failedToLoad.catch(() => undefined);
+    page.on('pageerror', (e) => loadFailed(new UnsupportedError(`${nameOrPath}: the page threw while loading: ${e.message}`)));
+    if (process.env.MNIST_SPEC_PAGE_CONSOLE) page.on('console', (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
+    const flagList = Object.entries(options.tfjsFlags ?? {});
+    const query = flagList.length ? `?tfjsflags=${flagList.map(([k, v]) => `${k}:${v}`).join(',')}` : '';
+    const timeout = options.loadTimeoutMs ?? 60_000;
+    await page.goto(server.url + query, { waitUntil: 'load', timeout });
+    await Promise.race([
+      failedToLoad,
+      page.waitForFunction(() => globalThis.__mnistSpec !== undefined, undefined, { timeout }).catch(() => {
+        throw new UnsupportedError(`${nameOrPath}: the page did not publish its implementation within ${timeout} ms`);
+      }),
+    ]);
     const ready = await page.evaluate(() => globalThis.__mnistSpec!.ready);
     if (!ready.ok) throw new UnsupportedError(`${nameOrPath}: ${ready.error}`);
     const channel = new PageChannel(page);
@@ -146,6 +160,7 @@ export async function openBrowserImplementation(nameOrPath: string, options: Ope
       environment,
       bundle: { bytes: bundle.bytes, milliseconds: bundle.milliseconds },
       info: () => channel.call<ImplementationInfo>({ op: 'info' }),
+      lastCallPageMs: () => channel.lastPageMs,
       async build(arch: Architecture, buildOptions?: BuildOptions): Promise<Model> {
         const built = await channel.call<{ model: number; layers: LayerInfo[] }>({ op: 'build', arch, ...(buildOptions ? { options: buildOptions } : {}) });
         return new PageModel(channel, built.model, built.layers, fits);

@@ -98,6 +98,10 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
       send(res, 200, TYPES['.html']!, PAGE_HTML);
       return 200;
     }
+    if (path === '/favicon.ico') {
+      send(res, 204, 'text/plain');
+      return 204;
+    }
     if (path === '/page.js') {
       send(res, 200, TYPES['.js']!, options.bundle);
       return 200;

@@ -26,7 +26,8 @@ export interface PageError {
   message: string;
   stack?: string;
 }
-export type PageReply = { ok: true; value: unknown } | { ok: false; error: PageError };
+/** `ms`: how long the call took inside the page, so a runner can tell compute from transport. */
+export type PageReply = { ok: true; value: unknown; ms: number } | { ok: false; error: PageError; ms: number };
 
 /** What fit reports while it runs: each batch's running metrics and each epoch's log. */
 export type FitProgress =
@@ -49,11 +50,13 @@ export class PageDispatcher {
   }
 
   async handle(call: PageCall): Promise<PageReply> {
+    const started = performance.now();
     try {
-      return { ok: true, value: await this.run(call) };
+      const value = await this.run(call);
+      return { ok: true, value, ms: performance.now() - started };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      return { ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } };
+      return { ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) }, ms: performance.now() - started };
     }
   }
 

@@ -43,7 +43,7 @@ export function startHost(mod: ImplementationModule): void {
     ready,
     async call(c) {
       await ready;
-      if (!dispatcher) return { ok: false, error: { name: 'UnsupportedError', message: (await ready as { error?: string }).error ?? 'not ready' } };
+      if (!dispatcher) return { ok: false, error: { name: 'UnsupportedError', message: ((await ready) as { error?: string }).error ?? 'not ready' }, ms: 0 };
       return dispatcher.handle(c);
     },
     environment: describeEnvironment,

@@ -175,8 +175,9 @@ function parseHeader(bytes: Uint8Array): { header: FrameHeader; specs: { name: s
   return { header, specs };
 }
 
+/** A whole frame, prefix included (so the payload keeps the 8-byte alignment the encoder gave it). */
 function decodeBody(body: Uint8Array, headerLength: number, payloadLength: number): Frame {
-  const { header, specs } = parseHeader(body.subarray(0, headerLength));
+  const { header, specs } = parseHeader(body.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headerLength));
   const what = `message ${describeHeader(header)}`;
   let need = 0;
   for (const s of specs) {
@@ -186,7 +187,7 @@ function decodeBody(body: Uint8Array, headerLength: number, payloadLength: numbe
   if (need !== payloadLength) {
     throw new FrameError('payload-length', `${what}: its tensors (${specs.map((s) => `${s.name} ${s.dtype} [${s.shape.join(', ')}]`).join(', ') || 'none'}) need ${need} bytes, the payload has ${payloadLength}`);
   }
-  let offset = headerLength;
+  let offset = FRAME_PREFIX_BYTES + headerLength;
   const tensors = specs.map((s) => {
     const width = WIRE_DTYPES[s.dtype];
     const count = elementCount(s.shape);
@@ -235,7 +236,7 @@ export class FrameDecoder {
 
   /** Bytes of a frame received but not yet complete: 0 between frames. */
   get pending(): number {
-    return this.prefixFill + this.bodyFill;
+    return this.body ? this.bodyFill : this.prefixFill;
   }
 
   push(chunk: Uint8Array): Frame[] {
@@ -268,8 +269,9 @@ export class FrameDecoder {
           if (this.payloadLength > this.maxPayloadBytes) {
             throw new FrameError('payload-length', `frame ${this.count + 1}: payload length ${this.payloadLength} exceeds the limit of ${this.maxPayloadBytes} bytes`);
           }
-          this.body = new Uint8Array(this.headerLength + this.payloadLength);
-          this.bodyFill = 0;
+          this.body = new Uint8Array(FRAME_PREFIX_BYTES + this.headerLength + this.payloadLength);
+          this.body.set(this.prefix);
+          this.bodyFill = FRAME_PREFIX_BYTES;
         }
         const take = Math.min(this.body.length - this.bodyFill, chunk.length - at);
         this.body.set(chunk.subarray(at, at + take), this.bodyFill);
@@ -295,7 +297,7 @@ export class FrameDecoder {
   end(): void {
     if (this.failed) throw this.failed;
     if (this.pending > 0) {
-      const expected = this.body ? FRAME_PREFIX_BYTES + this.body.length : undefined;
+      const expected = this.body?.length;
       this.failed = new FrameError(
         'truncated',
         `the stream ended inside frame ${this.count + 1}: ${this.pending} bytes received${expected ? ` of ${expected}` : ' (not even its 12-byte prefix)'}`,

@@ -98,6 +98,8 @@ export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgr
 
 export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.WriteStream = process.stdout): void {
   const lines = ['', `${headline(r)} — ${r.implementation.declaredName ?? r.implementation.name} ${r.implementation.version ?? ''} (${r.implementation.backend ?? 'backend unknown'}), ${r.run.wallSeconds} s`];
+  // An implementation that is unavailable here (its specs all skipped) or could not report itself: say why first.
+  if (r.implementation.infoError) lines.push(`  note: ${r.implementation.infoError}`);
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
   for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${s.name}: ${s.reason ?? ''}`);
   const expected = r.specs.filter((s) => s.status === 'expected-fail');

@@ -81,7 +81,7 @@ describe.skipIf(!hasNumpy)('exec: a Python implementation through the client', (
       const p = await model.predict(X, { batchSize: 3 });
       expect(p.shape).toEqual([4, 3]);
       const batches: number[] = [];
-      const history = await model.fit(X, Y, { optimizer: { type: 'adam', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 3, epochs: 2, seed: 1 }, { onBatchEnd: (b) => batches.push(b.seen) });
+      const history = await model.fit!(X, Y, { optimizer: { type: 'adam', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 3, epochs: 2, seed: 1 }, { onBatchEnd: (b) => batches.push(b.seen) });
       expect(batches).toEqual([3, 4, 3, 4]);
       expect(history.epochs.map((e) => e.epoch)).toEqual([0, 1]);
       const weights = (await model.getWeights()).map((w) => w.tensor);

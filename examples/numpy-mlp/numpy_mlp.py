@@ -125,6 +125,9 @@ class Reshape(Layer):
         return dy.reshape(self.shape), []
 
 
+# The models alive in this process: info() counts the arrays they hold (the leak spec watches it).
+LIVE = set()
+
 LAYERS = {'Dense': Dense, 'Activation': Activation, 'Dropout': Dropout, 'Flatten': Reshape, 'Reshape': Reshape}
 
 
@@ -198,6 +201,11 @@ class NumpyModel(Model):
         rng = np.random.default_rng(seed)
         self.stack = [LAYERS[l['type']](l, rng) if l['type'] == 'Dense' else LAYERS[l['type']](l) for l in arch.layers]
         self.optimizer = None
+        LIVE.add(self)
+
+    def dispose(self):
+        LIVE.discard(self)
+        self.stack = []
 
     def weights(self):
         return [p for layer in self.stack for p in layer.params]
@@ -247,7 +255,8 @@ class NumpyImplementation(Implementation):
     losses = ('categorical_crossentropy', 'mean_squared_error')
 
     def info(self):
-        return {'backend': 'numpy', 'details': {'numpy': np.__version__, 'python': sys.version.split()[0]}}
+        live = sum(len(m.weights()) for m in LIVE)
+        return {'backend': 'numpy', 'details': {'numpy': np.__version__, 'python': sys.version.split()[0], 'liveTensors': live}}
 
     def build(self, arch, seed):
         return NumpyModel(arch, seed)

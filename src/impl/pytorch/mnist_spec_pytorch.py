@@ -1,6 +1,6 @@
 """The Keras MNIST notebooks' models in PyTorch, judged by mnist-spec through its process protocol.
 
-    /usr/bin/python3 src/impl/pytorch/mnist_spec_pytorch.py --semantics keras|pytorch-defaults [--threads N]
+    /usr/bin/python3 src/impl/pytorch/mnist_spec_pytorch.py --semantics keras|pytorch-defaults [--defaults LIST] [--threads N]
 
 Started by src/impl/pytorch/index.ts (`--impl pytorch`, `--impl pytorch-defaults`); speaks the protocol through
 clients/python/mnist_spec_client.py. Builds any architecture of src/arch/types.ts from the build message.
@@ -20,7 +20,9 @@ clients/python/mnist_spec_client.py. Builds any architecture of src/arch/types.t
   - Keras's fit loop (the client's keras_fit): validation_split takes the last rows before shuffling, a new
     shuffle each epoch, batch-size-weighted epoch means, validation after the epoch, the History.
 --semantics pytorch-defaults (the `pytorch-defaults` implementation) is the same code with PyTorch's own
-defaults in each of those places but the last two: the commonest porting mistake, shipped to be caught.
+defaults in each of those places but the last two (and F.dropout on PyTorch's global generator): the
+commonest porting mistake, shipped to be caught. `--defaults init,optimizer,batchnorm,loss,dropout` takes
+PyTorch's defaults in some places only, to see which specs catch which (reports/pytorch-defaults/CAUGHT.md).
 
 In-process use (one PyTorch code path for the bench): `TorchImplementation('keras').build(arch, seed)` with an
 `Architecture` from the client, then `model.fit(x, y, config, progress)` / `model.predict(x, batch_size)`
@@ -404,17 +406,22 @@ def keras_loss(loss, p, y):
 LIVE = set()
 
 
+# Where PyTorch's defaults differ from Keras's: --semantics pytorch-defaults takes all of them; --defaults
+# takes some (to see which specs catch which mistake).
+DEFAULTS = ('init', 'optimizer', 'batchnorm', 'loss', 'dropout')
+
+
 class TorchModel(Model):
-    def __init__(self, arch, seed, keras):
+    def __init__(self, arch, seed, defaults=frozenset()):
         super().__init__(arch)
-        self.keras = keras
+        self.defaults = frozenset(defaults)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2 ** 31))
-        if keras:
-            init = KerasInit(torch.Generator().manual_seed(int(seed)))
-        else:
+        if 'init' in self.defaults:
             torch.manual_seed(int(seed))
             init = TorchDefaultInit()
+        else:
+            init = KerasInit(torch.Generator().manual_seed(int(seed)))
         self.stack = []
         for spec in arch.layers:
             kind = spec['type']
@@ -423,9 +430,9 @@ class TorchModel(Model):
             elif kind == 'Conv2D':
                 layer = Conv2D(spec, init)
             elif kind == 'BatchNormalization':
-                layer = BatchNormalization(spec, keras)
+                layer = BatchNormalization(spec, keras='batchnorm' not in self.defaults)
             elif kind == 'Dropout':
-                layer = Dropout(spec, keras)
+                layer = Dropout(spec, keras='dropout' not in self.defaults)
             elif kind in ('Flatten', 'Reshape'):
                 layer = Reshape(spec)
             elif kind == 'MaxPooling2D':
@@ -486,11 +493,12 @@ class TorchModel(Model):
         self.generator = torch.Generator().manual_seed(seed + 1)
         for p in params:
             p.requires_grad_(True)
-        if self.keras:
-            self.optimizer, self.schedule = KerasOptimizer(config['optimizer'], params), None
-        else:
-            torch.manual_seed(seed)
+        if 'dropout' in self.defaults:
+            torch.manual_seed(seed)  # F.dropout draws from PyTorch's global generator
+        if 'optimizer' in self.defaults:
             self.optimizer, self.schedule = torch_optimizer(config['optimizer'], params)
+        else:
+            self.optimizer, self.schedule = KerasOptimizer(config['optimizer'], params), None
         self.params = params
         try:
             return super().fit(x, y, config, progress, validation)
@@ -503,19 +511,17 @@ class TorchModel(Model):
     def train_step(self, x, y, step):
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         ctx = Context(training=True, generator=self.generator)
-        if self.keras:
-            p_out = self.forward(xt, ctx)
-            loss = keras_loss(self.loss, p_out, yt)
-            self.optimizer.step(torch.autograd.grad(loss, self.params))
-        else:
+        use_logits = 'loss' in self.defaults and self.loss == 'categorical_crossentropy' and self.softmax_output
+        p_out = self.forward(xt, ctx, logits=use_logits)
+        loss = F.cross_entropy(p_out, yt.argmax(dim=1)) if use_logits else keras_loss(self.loss, p_out, yt)
+        if 'optimizer' in self.defaults:
             self.optimizer.zero_grad()
-            use_logits = self.loss == 'categorical_crossentropy' and self.softmax_output
-            p_out = self.forward(xt, ctx, logits=use_logits)
-            loss = F.cross_entropy(p_out, yt.argmax(dim=1)) if use_logits else keras_loss(self.loss, p_out, yt)
             loss.backward()
             self.optimizer.step()
             if self.schedule:
                 self.schedule.step()
+        else:
+            self.optimizer.step(torch.autograd.grad(loss, self.params))
         for layer, mean, variance in ctx.moving_updates:
             layer.apply_moving(mean, variance)
         with torch.no_grad():
@@ -532,9 +538,11 @@ class TorchImplementation(Implementation):
     optimizers = OPTIMIZERS
     losses = LOSSES
 
-    def __init__(self, semantics='keras'):
+    def __init__(self, semantics='keras', defaults=None):
         self.semantics = semantics
-        self.name = 'pytorch' if semantics == 'keras' else 'pytorch-defaults'
+        self.defaults = frozenset(DEFAULTS if semantics == 'pytorch-defaults' else ()) if defaults is None else frozenset(defaults)
+        full = self.defaults == frozenset(DEFAULTS)
+        self.name = 'pytorch' if not self.defaults else 'pytorch-defaults' if full else f'pytorch-defaults[{",".join(sorted(self.defaults))}]'
         self.version = f'{VERSION}+torch-{torch.__version__}' if torch else f'{VERSION}+no-torch'
         if torch is None:
             self.unavailable = {'reason': f'PyTorch is not installed for {sys.executable} ({TORCH_ERROR})', 'install': INSTALL_TORCH}
@@ -543,7 +551,7 @@ class TorchImplementation(Implementation):
         return {
             'backend': 'torch-cpu',
             'details': {
-                'semantics': self.semantics,
+                'semantics': 'keras' if not self.defaults else f'pytorch defaults: {", ".join(d for d in DEFAULTS if d in self.defaults)}',
                 'torch': torch.__version__,
                 'numpy': np.__version__,
                 'python': sys.version.split()[0],
@@ -557,17 +565,24 @@ class TorchImplementation(Implementation):
         }
 
     def build(self, arch, seed):
-        return TorchModel(arch, seed, self.semantics == 'keras')
+        return TorchModel(arch, seed, self.defaults)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--semantics', choices=('keras', 'pytorch-defaults'), default='keras')
+    parser.add_argument('--defaults', help=f'PyTorch\'s defaults in these places only, comma-separated: {", ".join(DEFAULTS)} (overrides --semantics)')
     parser.add_argument('--threads', type=int, help='torch.set_num_threads (default: PyTorch\'s own)')
     args = parser.parse_args()
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
-    serve(TorchImplementation(args.semantics))
+    defaults = None
+    if args.defaults is not None:
+        defaults = [d for d in args.defaults.split(',') if d]
+        unknown = sorted(set(defaults) - set(DEFAULTS))
+        if unknown:
+            parser.error(f'--defaults: unknown {", ".join(unknown)} (known: {", ".join(DEFAULTS)})')
+    serve(TorchImplementation(args.semantics, defaults))
 
 
 if __name__ == '__main__':

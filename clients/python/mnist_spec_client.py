@@ -30,13 +30,18 @@ import sys
 import time
 import traceback
 
-import numpy as np
+try:
+    import numpy as np
+    NUMPY_ERROR = None
+except ImportError as e:  # the module still loads: serve_unavailable() needs no NumPy
+    np = None
+    NUMPY_ERROR = str(e)
 
 PROTOCOL_VERSIONS = (1,)
 MAGIC = b'MNSP'
 PREFIX = struct.Struct('<4sII')  # magic, header length, payload length
 MAX_HEADER_BYTES = 16 * 1024 * 1024
-WIRE_DTYPES = {'float32': np.dtype('<f4'), 'float64': np.dtype('<f8'), 'int32': np.dtype('<i4'), 'uint8': np.dtype('u1')}
+WIRE_DTYPES = {'float32': np.dtype('<f4'), 'float64': np.dtype('<f8'), 'int32': np.dtype('<i4'), 'uint8': np.dtype('u1')} if np else {}
 LAYER_TYPES = ('Dense', 'Dropout', 'Activation', 'Flatten', 'Reshape', 'Conv2D', 'BatchNormalization', 'MaxPooling2D')
 OPTIMIZERS = ('sgd', 'rmsprop', 'adam')
 LOSSES = ('categorical_crossentropy', 'mean_squared_error')
@@ -79,6 +84,8 @@ def _json_safe(value):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
+    if np is None:
+        return value
     if isinstance(value, (np.floating, float)):
         v = float(value)
         if math.isnan(v):
@@ -538,7 +545,35 @@ def protocol_streams():
 
 def serve(implementation):
     """Speak the protocol on stdin/stdout until the suite says goodbye or closes stdin; then exit."""
+    if np is None:
+        serve_unavailable(getattr(implementation, 'name', 'python-implementation'), f'NumPy is not installed for {sys.executable} ({NUMPY_ERROR})', 'apt-get install -y python3-numpy')
     stdin, stdout = protocol_streams()
     code = Server(implementation, stdin, stdout).run()
     stdout.flush()
     sys.exit(code)
+
+
+def serve_unavailable(name, reason, install=None, version='unavailable'):
+    """Answer the handshake with `unavailable` (every spec then skips with the reason and the install command),
+    and every other request with an error, until the suite lets go. Needs nothing but the standard library:
+    call it when your own imports fail (`except ImportError as e: serve_unavailable('my-port', str(e), 'pip install …')`)."""
+    stdin, stdout = protocol_streams()
+    while True:
+        prefix = _read_exact(stdin, PREFIX.size)
+        if len(prefix) < PREFIX.size:
+            sys.exit(0)
+        magic, head_len, payload_len = PREFIX.unpack(bytes(prefix))
+        if magic != MAGIC or head_len > MAX_HEADER_BYTES:
+            sys.exit(3)
+        header = json.loads(bytes(_read_exact(stdin, head_len)).decode('utf-8'))
+        _read_exact(stdin, payload_len)
+        rid = header.get('id', 0)
+        if header.get('type') == 'hello':
+            unavailable = {'reason': reason, **({'install': install} if install else {})}
+            reply = {'type': 'reply', 'id': rid, 'protocol': PROTOCOL_VERSIONS[-1], 'implementation': {'name': name, 'version': version}, 'capabilities': {'layers': []}, 'unavailable': unavailable}
+        elif header.get('type') == 'goodbye':
+            write_frame(stdout, {'type': 'reply', 'id': rid})
+            sys.exit(0)
+        else:
+            reply = {'type': 'error', 'id': rid, 'name': 'UnsupportedError', 'message': f'{name} is unavailable: {reason}'}
+        write_frame(stdout, reply)

@@ -162,6 +162,16 @@ describe.skipIf(!hasNumpy)('exec: a Python implementation through the client', (
     expect((e as ProtocolError).kind).toBe('version');
   });
 
+  it('pytorch without torch, or without NumPy, is unavailable: it says which, and how to install it', async () => {
+    const script = join(ROOT, 'src', 'impl', 'pytorch', 'mnist_spec_pytorch.py');
+    const noTorch = await execImplementation({ argv: [PYTHON, script], env: { PYTHONPATH: join(ROOT, 'test', 'fixtures', 'remote', 'no-torch') }, name: 'pytorch' });
+    expect(noTorch.unavailable).toMatch(/^PyTorch is not installed for .*python3.* \(No module named 'torch' \(simulated.*\)\) — install it with: apt-get install -y python3-torch$/);
+    expect(noTorch.capabilities.layers).toEqual([]);
+    // -S: no site packages, so no NumPy either; the client answers the handshake without it.
+    const noNumpy = await execImplementation({ argv: [PYTHON, '-S', script], env: {}, name: 'pytorch' });
+    expect(noNumpy.unavailable).toMatch(/^NumPy is not installed for .* — install it with: apt-get install -y python3-numpy python3-torch$/);
+  });
+
   it('a program that does not exist is a start error', async () => {
     const e = await rejection(execImplementation('exec:/nonexistent/python3 x.py'));
     expect((e as ProtocolError).kind).toBe('start');

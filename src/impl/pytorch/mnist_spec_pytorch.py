@@ -36,11 +36,14 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', '..', 'clients', 'python'))
 
-import numpy as np  # noqa: E402
-
 from mnist_spec_client import (  # noqa: E402
-    KERAS_EPSILON, LAYER_TYPES, LOSSES, OPTIMIZERS, Implementation, Model, UnsupportedError, resolve_optimizer, serve,
+    KERAS_EPSILON, LAYER_TYPES, LOSSES, OPTIMIZERS, Implementation, Model, UnsupportedError, resolve_optimizer, serve, serve_unavailable,
 )
+
+try:
+    import numpy as np
+except ImportError as e:  # without NumPy the client can still say so, and every spec skips with the reason
+    serve_unavailable('pytorch', f'NumPy is not installed for {sys.executable} ({e})', 'apt-get install -y python3-numpy python3-torch')
 
 try:
     import torch

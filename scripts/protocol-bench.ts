@@ -4,8 +4,8 @@
  *   round trip   `info` requests answered by the other side (nothing computed): median and p90 per call
  *   predict      of 1 sample and of 10,000 × 784 float32 (31.4 MB out, 0.4 MB back) on Dense(10, softmax),
  *                a model so small that what is timed is the protocol: encode, pipe, decode, chunking, reply
- *   pytorch      the same 10,000-row predict on seed 001's MLP, through the protocol and (for the difference)
- *                in the Python process alone
+ *   pytorch      on seed 001's MLP: the same 10,000-row predict, and one epoch of fit on those rows (RMSprop,
+ *                batch 128: a progress message per batch), through the protocol and in the Python process alone
  *
  * for the Python client (the NumPy example), and for a TypeScript server (serve-stdio with the minimal adapter).
  * Writes reports/protocol-bench/<date>.json. Check `uptime` first: the machine is shared.
@@ -91,6 +91,11 @@ async function main(): Promise<void> {
   const big = inputs(ROWS);
   await mlp.predict(big, { batchSize: 1000 });
   const through = await time(() => mlp.predict(big, { batchSize: 1000 }), 10);
+  const labels = new Float32Array(ROWS * 10);
+  for (let i = 0; i < ROWS; i++) labels[i * 10 + (i % 10)] = 1;
+  const fitConfig = { optimizer: { type: 'rmsprop' as const }, loss: 'categorical_crossentropy' as const, batchSize: 128, epochs: 1, seed: 1 };
+  await mlp.fit!(big, { shape: [ROWS, 10], data: labels }, fitConfig);
+  const fitThrough = await time(() => mlp.fit!(big, { shape: [ROWS, 10], data: labels }, fitConfig), 5);
   const threads = (await torch.info()).details?.threads;
   mlp.dispose();
   await torch.close();
@@ -111,12 +116,26 @@ model.predict(x, 1000)
 ts = []
 for _ in range(10):
     t = time.perf_counter(); model.predict(x, 1000); ts.append(time.perf_counter() - t)
-print(sorted(ts)[5] * 1000)`,
+y = np.zeros((${ROWS}, 10), np.float32); y[np.arange(${ROWS}), np.arange(${ROWS}) % 10] = 1
+class Quiet:
+    def batch(self, *a): pass
+    def epoch(self, *a): pass
+config = {'optimizer': {'type': 'rmsprop'}, 'loss': 'categorical_crossentropy', 'batchSize': 128, 'epochs': 1, 'seed': 1}
+model.fit(x, y, config, Quiet())
+fs = []
+for _ in range(5):
+    t = time.perf_counter(); model.fit(x, y, config, Quiet()); fs.append(time.perf_counter() - t)
+print(sorted(ts)[5] * 1000, sorted(fs)[2] * 1000)`,
     ],
     { encoding: 'utf8', env: { ...process.env, ...env } },
   );
-  const insideMs = Number(inside.stdout.trim());
-  const torchResult = { label: 'pytorch, seed 001 MLP, 10,000 × 784 predict', threads, throughProtocolMedianMs: round(quantile(through, 0.5)), insidePythonMedianMs: round(insideMs), overheadMs: round(quantile(through, 0.5) - insideMs) };
+  const [insideMs, insideFitMs] = inside.stdout.trim().split(/\s+/).map(Number) as [number, number];
+  const torchResult = {
+    label: 'pytorch, seed 001 MLP, 10,000 × 784',
+    threads,
+    predict: { throughProtocolMedianMs: round(quantile(through, 0.5)), insidePythonMedianMs: round(insideMs), overheadMs: round(quantile(through, 0.5) - insideMs) },
+    fitOneEpochBatch128: { throughProtocolMedianMs: round(quantile(fitThrough, 0.5)), insidePythonMedianMs: round(insideFitMs), overheadMs: round(quantile(fitThrough, 0.5) - insideFitMs) },
+  };
   process.stderr.write(`${JSON.stringify(torchResult)}\n`);
   results.push(torchResult);
 

@@ -1,8 +1,11 @@
 /**
  * Implementations in another process or page, judged through one protocol (docs/protocol.md): the frame
  * codec, the messages, the Transport a carrier implements, the suite's adapter (RemoteImplementation) and
- * the implementation's side in TypeScript (serveImplementation). Everything here but exec*.ts and
- * serve-stdio.ts is free of Node APIs, so a browser page can import it.
+ * the implementation's side in TypeScript (serveImplementation).
+ *
+ * The implementation's side — frame.ts, messages.ts, errors.ts, transport.ts, serve.ts — uses no Node API:
+ * a browser page imports those modules directly (not this index, which also brings the suite's side:
+ * implementation.ts reads the package version, exec*.ts start processes).
  */
 export * from './errors.js';
 export * from './frame.js';

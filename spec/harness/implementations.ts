@@ -30,6 +30,9 @@ export class LazyImplementation implements Implementation {
   get capabilities(): Capabilities {
     return this.real.capabilities;
   }
+  get unavailable(): string | undefined {
+    return this.real.unavailable;
+  }
   async info(): Promise<ImplementationInfo> {
     return (await this.load()).info();
   }
@@ -42,9 +45,12 @@ export class LazyImplementation implements Implementation {
   }
 }
 
-/** MNIST_SPEC_IMPL: comma-separated shipped names or module paths; default every shipped implementation. */
-export const implementationsUnderTest: LazyImplementation[] = (process.env.MNIST_SPEC_IMPL ?? SHIPPED_IMPLEMENTATIONS.join(','))
-  .split(',')
+/**
+ * MNIST_SPEC_IMPL: comma-separated shipped names or module paths, or a JSON array of them (how `conform` passes
+ * an `exec:` command, which may hold commas); default every shipped in-process implementation.
+ */
+const requested = process.env.MNIST_SPEC_IMPL ?? SHIPPED_IMPLEMENTATIONS.join(',');
+export const implementationsUnderTest: LazyImplementation[] = (requested.trim().startsWith('[') ? (JSON.parse(requested) as string[]) : requested.split(','))
   .map((s) => s.trim())
   .filter(Boolean)
   .map((s) => new LazyImplementation(implementationName(s), s));

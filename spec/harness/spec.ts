@@ -141,6 +141,7 @@ function plain(value: unknown): unknown {
 function skipReason(meta: SpecMeta, impl: Implementation | undefined): string | undefined {
   const tier = meta.tier ?? 'fast';
   if (tier === 'full' && TIER !== 'full') return 'full tier: run `npm run test:full` (MNIST_DIR set)';
+  if (impl?.unavailable) return `implementation "${impl.name}" is unavailable here: ${impl.unavailable}`;
   const needs = meta.needs ?? {};
   if (needs.fullData && !process.env.MNIST_DIR) return 'needs the full MNIST set: set MNIST_DIR to a directory of the four IDX files';
   if (impl && needs.layers) {

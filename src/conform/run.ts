@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { loadImplementation, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
+import { isShippedName, loadImplementation, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
+import { isExecSpec } from '../impl/remote/exec-spec.js';
+import { execSpecForRunner } from '../impl/remote/exec-preflight.js';
 import { machineInfo } from '../reproduce/run.js';
 import { VERSION } from '../version.js';
 import type { ChildConfig } from './child.js';
@@ -156,9 +158,12 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const child = join(root, 'dist', 'conform', 'child.js');
   if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
   const targets = opts.impls.map((given) => {
-    const isShipped = SHIPPED_IMPLEMENTATIONS.includes(given);
-    const modulePath = isShipped ? given : resolve(given);
-    if (!isShipped && !existsSync(modulePath)) throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor an existing module path`);
+    const isShipped = isShippedName(given);
+    // An exec: command runs in the spec runner's workers: its program is checked here and its directory pinned to ours.
+    const modulePath = isShipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
+    if (!isShipped && !isExecSpec(given) && !existsSync(modulePath)) {
+      throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
+    }
     return { given, modulePath, name: implementationName(modulePath) };
   });
   const names = targets.map((t) => t.name);
@@ -170,7 +175,9 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const started = Date.now();
   const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-conform-'));
 
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), MNIST_SPEC_IMPL: targets.map((t) => t.modulePath).join(','), MNIST_SPEC_TIER: tier };
+  // A JSON array when an exec: command (which may hold commas) is among them.
+  const implList = targets.some((t) => isExecSpec(t.modulePath)) ? JSON.stringify(targets.map((t) => t.modulePath)) : targets.map((t) => t.modulePath).join(',');
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), MNIST_SPEC_IMPL: implList, MNIST_SPEC_TIER: tier };
   if (opts.data === 'embedded') delete env.MNIST_DIR;
   else if (opts.data) env.MNIST_DIR = resolve(opts.data);
   const skips = names.flatMap((n) => skipPatterns(opts.expectations, n));
@@ -297,12 +304,21 @@ async function implementationSection(name: string, given: string, modulePath: st
     };
   }
   // No spec loaded it (everything filtered or skipped): ask it directly when Node can load it.
-  if (SHIPPED_IMPLEMENTATIONS.includes(given) || /\.[cm]?js$/.test(modulePath)) {
+  if (isShippedName(given) || isExecSpec(modulePath) || /\.[cm]?js$/.test(modulePath)) {
     try {
       const impl = await loadImplementation(modulePath);
       const info = await impl.info();
       await impl.close?.();
-      return { name, module: given, declaredName: impl.name, version: impl.version, capabilities: impl.capabilities, backend: info.backend, ...(info.details ? { details: info.details } : {}) };
+      return {
+        name,
+        module: given,
+        declaredName: impl.name,
+        version: impl.version,
+        capabilities: impl.capabilities,
+        backend: info.backend,
+        ...(info.details ? { details: info.details } : {}),
+        ...(impl.unavailable ? { infoError: `unavailable: ${impl.unavailable}` } : {}),
+      };
     } catch (err) {
       return { name, module: given, infoError: (err as Error).message };
     }

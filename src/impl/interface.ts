@@ -22,6 +22,11 @@ export interface Implementation {
   build(arch: Architecture, options?: BuildOptions): Promise<Model>;
   /** Release the runtime, if it holds anything process-wide. */
   close?(): Promise<void>;
+  /**
+   * Set when the implementation cannot run on this machine (a missing library or interpreter): why, and how
+   * to install what is missing. Every spec then skips with this reason, never passes.
+   */
+  readonly unavailable?: string;
 }
 
 export interface Capabilities {

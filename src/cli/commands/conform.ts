@@ -13,7 +13,8 @@ import type { ReporterLine, ResultLine } from '../../conform/protocol.js';
 import { PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
-import { SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { isShippedName, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { isExecSpec } from '../../impl/remote/exec-spec.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { machineInfo } from '../../reproduce/run.js';
 import { VERSION } from '../../version.js';
@@ -97,6 +98,8 @@ export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgr
 
 export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.WriteStream = process.stdout): void {
   const lines = ['', `${headline(r)} — ${r.implementation.declaredName ?? r.implementation.name} ${r.implementation.version ?? ''} (${r.implementation.backend ?? 'backend unknown'}), ${r.run.wallSeconds} s`];
+  // An implementation that is unavailable here (its specs all skipped) or could not report itself: say why first.
+  if (r.implementation.infoError) lines.push(`  note: ${r.implementation.infoError}`);
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
   for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${s.name}: ${s.reason ?? ''}`);
   const expected = r.specs.filter((s) => s.status === 'expected-fail');
@@ -110,7 +113,7 @@ export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.
 async function expectationsFor(opts: { expectations?: string; impl: string }): Promise<Expectations | undefined> {
   if (opts.expectations) return loadExpectations(opts.expectations);
   const shipped = join(PACKAGE_ROOT, 'expectations', `${opts.impl}.json`);
-  if (SHIPPED_IMPLEMENTATIONS.includes(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
+  if (isShippedName(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
   return undefined;
 }
 
@@ -149,7 +152,11 @@ export function registerConform(program: Command): void {
   const conform = program
     .command('conform')
     .description('run the specs against one implementation (shipped or your module) and write report.json, report.md, report.html and junit.xml')
-    .option('--impl <name|path>', `a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) or a module whose default export implements src/impl/interface.ts`)
+    .option(
+      '--impl <name|path|exec:command>',
+      `a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), a module whose default export implements src/impl/interface.ts, ` +
+        "or exec:'<command>' — a program speaking the protocol of docs/protocol.md on stdin/stdout",
+    )
     .option('--query <pattern>', 'spec id pattern, CTS-style: `*` matches anything (e.g. model:summary:*); repeatable', collect, [])
     .option('--tier <fast|full>', 'fast (default) or full (the notebooks\' own budgets; needs --data DIR)', 'fast')
     .option('--data <DIR|embedded>', 'the full MNIST set as a directory of IDX files, or "embedded" for the embedded split only (default: MNIST_DIR)')
@@ -165,7 +172,7 @@ export function registerConform(program: Command): void {
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
       const shard = checkShard(opts.shard);
       const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
-      const name = implementationName(SHIPPED_IMPLEMENTATIONS.includes(opts.impl) ? opts.impl : resolve(opts.impl));
+      const name = implementationName(isShippedName(opts.impl) || isExecSpec(opts.impl) ? opts.impl : resolve(opts.impl));
       const reportDir = opts.reportDir ?? join('reports', name);
       process.stdout.write(`mnist-spec ${VERSION} conform: ${name} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
       const live = liveDisplay();

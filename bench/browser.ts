@@ -25,8 +25,8 @@ import { VERSION } from '../src/version.js';
  *   output_0.pb (onnxruntime), with argmax disagreements; and, for the backends that train, max |Δ| of the
  *   weights after a few identical training steps (same seed, data, dropout masks) against Node tfjs;
  * - speed: samples/s of fit (MLP 001, batch 128, RMSprop; CNN 004, batch 64, Adam lr 0.01 — bench/workload.ts)
- *   and of predict (batch 128), timed inside the page (the epoch's own seconds, the call's in-page time), so
- *   moving tensors into the page is not counted. Each fit runs about --seconds on as many samples as that
+ *   timed inside the page (the epoch's own seconds, so moving the training set into the page is not counted),
+ *   and of predict (batch 128, 10,000 samples) timed through the protocol (moving the tensors over the WebSocket included). Each fit runs about --seconds on as many samples as that
  *   takes at the rate of a first short fit (which also compiles the shaders), within a cap.
  *
  *   npm run bench:browser -- [--impl tfjs-webgl,tfjs-wasm] [--seconds 20] [--data DIR] [--out reports/browser-bench]
@@ -216,7 +216,7 @@ for (const label of impls) {
   let impl: BrowserImplementation | undefined;
   try {
     impl = await openBrowserImplementation(name, variant === 'f16' ? { tfjsFlags: { WEBGL_FORCE_F16_TEXTURES: true } } : {});
-    const row = await measure(label, impl, () => impl!.lastCallPageMs(), reference);
+    const row = await measure(label, impl, () => undefined, reference);
     row.environment = impl.environment;
     row.bundle = impl.bundle;
     rows.push(row);

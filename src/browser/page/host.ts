@@ -1,24 +1,23 @@
 import type { Implementation, ImplementationModule } from '../../impl/interface.js';
-import { PageDispatcher, type FitProgress, type PageCall, type PageReply } from './dispatch.js';
+import { serveImplementation } from '../../impl/remote/serve.js';
 import { describeEnvironment, type PageEnvironment } from './gpu.js';
+import { connectWebSocket } from './ws-transport.js';
 
 /**
- * The page's entry (bundled together with one implementation module by src/browser/bundle.ts): resolves
- * the module's default export, wraps it in a PageDispatcher and publishes it on `globalThis.__mnistSpec`
- * for the runner. A module that fails to load or is not an Implementation is published as `error`, so the
- * runner can say why instead of waiting for a page that will never be ready.
+ * The page's entry (bundled together with one implementation module by src/browser/bundle.ts): resolves the
+ * module's default export and serves it over the remote protocol (src/impl/remote/serve.ts, the same peer a
+ * process runs) on a WebSocket back to the runner, whose address the page gets in its query (`?ws=`).
+ * A module that is not an Implementation, or throws while loading, is published as `error` on
+ * `globalThis.__mnistSpec`, so the runner says why instead of waiting for a socket that will never open.
  */
 export interface PageHost {
-  ready: Promise<{ ok: true } | { ok: false; error: string }>;
-  call(c: PageCall): Promise<PageReply>;
+  error?: string;
   environment(): Promise<PageEnvironment>;
 }
 
 declare global {
   // eslint-disable-next-line no-var
   var __mnistSpec: PageHost | undefined;
-  // eslint-disable-next-line no-var
-  var __mnistSpecProgress: ((p: FitProgress) => void) | undefined;
 }
 
 function isImplementation(v: unknown): v is Implementation {
@@ -27,25 +26,29 @@ function isImplementation(v: unknown): v is Implementation {
 }
 
 export function startHost(mod: ImplementationModule): void {
-  let dispatcher: PageDispatcher | undefined;
-  const ready = (async () => {
+  const host: PageHost = { environment: describeEnvironment };
+  globalThis.__mnistSpec = host;
+  void (async () => {
+    let impl: unknown;
     try {
-      const impl = typeof mod === 'function' ? await mod() : mod;
-      if (!isImplementation(impl)) return { ok: false as const, error: 'default export is not an Implementation (needs name, capabilities, info(), build())' };
-      // Progress goes to the runner when it listens (Playwright's exposeFunction); otherwise nowhere.
-      dispatcher = new PageDispatcher(impl, (p) => globalThis.__mnistSpecProgress?.(p));
-      return { ok: true as const };
+      impl = typeof mod === 'function' ? await mod() : mod;
     } catch (e) {
-      return { ok: false as const, error: `the implementation module threw while loading: ${(e as Error).stack ?? String(e)}` };
+      host.error = `the implementation module's factory threw: ${(e as Error).stack ?? String(e)}`;
+      return;
+    }
+    if (!isImplementation(impl)) {
+      host.error = 'default export is not an Implementation (needs name, capabilities, info(), build())';
+      return;
+    }
+    const socket = new URLSearchParams((globalThis as unknown as { location: { search: string } }).location.search).get('ws');
+    if (!socket) {
+      host.error = 'no ?ws= in the page address: open this page through the runner';
+      return;
+    }
+    try {
+      serveImplementation(impl, await connectWebSocket(socket));
+    } catch (e) {
+      host.error = (e as Error).message;
     }
   })();
-  globalThis.__mnistSpec = {
-    ready,
-    async call(c) {
-      await ready;
-      if (!dispatcher) return { ok: false, error: { name: 'UnsupportedError', message: ((await ready) as { error?: string }).error ?? 'not ready' }, ms: 0 };
-      return dispatcher.handle(c);
-    },
-    environment: describeEnvironment,
-  };
 }

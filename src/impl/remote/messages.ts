@@ -162,13 +162,18 @@ export function readCapabilities(r: FieldReader): Capabilities {
 
 export function readInfo(r: FieldReader): ImplementationInfo {
   const backend = r.string('backend');
-  if (!r.has('details')) return { backend };
+  const precision = r.has('precision') ? r.string('precision') : undefined;
+  if (precision !== undefined && precision !== 'float32' && precision !== 'float16') {
+    throw new ProtocolError('schema', `${r.context}: field "precision" must be "float32" or "float16", got ${JSON.stringify(precision)}`);
+  }
+  const base: ImplementationInfo = precision ? { backend, precision } : { backend };
+  if (!r.has('details')) return base;
   const d = r.object('details');
   const details: Record<string, string | number | boolean> = {};
   for (const [k, v] of d.entries()) {
     details[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
   }
-  return { backend, details };
+  return { ...base, details };
 }
 
 export function readHello(r: FieldReader): HelloReply {

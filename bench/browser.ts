@@ -41,6 +41,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     out: { type: 'string', default: resolve('reports', 'browser-bench') },
     'no-speed': { type: 'boolean', default: false },
+    'call-timeout': { type: 'string', default: '600' },
   },
 });
 const impls = values.impl ? values.impl.split(',') : DEFAULT_IMPLS;
@@ -215,7 +216,9 @@ for (const label of impls) {
   const [name, variant] = label.split('@') as [string, string | undefined];
   let impl: BrowserImplementation | undefined;
   try {
-    impl = await openBrowserImplementation(name, variant === 'f16' ? { tfjsFlags: { WEBGL_FORCE_F16_TEXTURES: true } } : {});
+    // Software WebGL/WebGPU on a busy machine: one CNN predict can take minutes (heartbeats keep the call alive).
+    const callTimeoutMs = Number(values['call-timeout']) * 1000;
+    impl = await openBrowserImplementation(name, variant === 'f16' ? { tfjsFlags: { WEBGL_FORCE_F16_TEXTURES: true }, callTimeoutMs } : { callTimeoutMs });
     const row = await measure(label, impl, () => undefined, reference);
     row.environment = impl.environment;
     row.bundle = impl.bundle;

@@ -33,6 +33,9 @@ function tensorNamed(frame: Frame, name: string): WireTensor {
   return t;
 }
 
+/** How often a running request says it is alive (docs/protocol.md, progress "heartbeat"). */
+const HEARTBEAT_MS = 1000;
+
 export interface ServeOptions {
   /** Called when the suite says goodbye or the transport closes. */
   onEnd?: () => void;
@@ -64,6 +67,9 @@ export function serveImplementation(impl: Implementation, transport: Transport, 
     const h = frame.header;
     const id = h.id ?? 0;
     const r = FieldReader.of(h, 'request');
+    // A heartbeat every second while a request runs: a page on a software renderer can take minutes over one
+    // predict, and the suite's timeout is for silence. Timers fire whenever the runtime yields (between batches).
+    const heartbeat = setInterval(() => send({ type: 'progress', id, event: 'heartbeat' }), HEARTBEAT_MS);
     try {
       switch (h.type) {
         case 'hello': {
@@ -137,6 +143,8 @@ export function serveImplementation(impl: Implementation, transport: Transport, 
       }
     } catch (e) {
       send({ type: 'error', id, ...errorReplyOf(e) });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

@@ -55,7 +55,7 @@ KERAS_OPTIMIZER_DEFAULTS = {
 }
 # A predict of many rows is handed to the model in chunks of about this many rows (whole batches), with a
 # heartbeat between chunks, so the suite can tell a long predict from a hung one.
-PREDICT_CHUNK_ROWS = 8192
+PREDICT_CHUNK_ROWS = 2048
 HEARTBEAT_SECONDS = 1.0
 
 
@@ -258,6 +258,18 @@ def evaluate(probs, y, loss):
     return float(rows.mean()) if len(p) else float('nan'), acc
 
 
+def predict_in_chunks(model, x, batch_size, progress=None):
+    """model.predict over x in chunks of whole batches (about PREDICT_CHUNK_ROWS rows), with a heartbeat between
+    chunks: the same batches as one call, and the suite hears that a long predict is alive."""
+    chunk = batch_size * max(1, PREDICT_CHUNK_ROWS // batch_size)
+    parts = []
+    for start in range(0, len(x), chunk):
+        parts.append(np.asarray(model.predict(x[start:start + chunk], batch_size)))
+        if progress is not None:
+            progress.heartbeat()
+    return np.concatenate(parts) if parts else np.zeros((0, *model.arch.output_shape), np.float32)
+
+
 class Step:
     """Where a training step is: epoch, batch within it, iteration (steps before this one in this fit), and
     rng, a numpy Generator seeded from the fit's seed for dropout masks (one stream per fit)."""
@@ -314,7 +326,7 @@ def keras_fit(model, x, y, config, progress, validation=None):
             progress.batch(epoch, seen, n, loss_sum / seen, acc_sum / seen)
         log = {'epoch': epoch, 'loss': loss_sum / seen if seen else float('nan'), 'acc': acc_sum / seen if seen else float('nan')}
         if val is not None and len(val[0]):
-            probs = model.predict(val[0], batch_size)
+            probs = predict_in_chunks(model, val[0], batch_size, progress)
             log['valLoss'], log['valAcc'] = evaluate(probs, val[1], config['loss'])
         log['seconds'] = time.perf_counter() - started
         history['epochs'].append(log)
@@ -480,14 +492,7 @@ class Server:
             batch_size = int(header.get('batchSize') or 32)
             if batch_size < 1:
                 raise ArgumentError('batchSize', f'must be a positive integer, got {batch_size}')
-            progress = Progress(self, rid)
-            chunk = batch_size * max(1, PREDICT_CHUNK_ROWS // batch_size)
-            parts = []
-            for start in range(0, len(x), chunk):
-                parts.append(np.asarray(model.predict(x[start:start + chunk], batch_size)))
-                progress.heartbeat()
-            out = np.concatenate(parts) if parts else np.zeros((0, *model.arch.output_shape), np.float32)
-            return {}, [('probabilities', out)]
+            return {}, [('probabilities', predict_in_chunks(model, x, batch_size, Progress(self, rid)))]
         if kind == 'fit':
             model = self.model(header)
             config = header.get('config') or {}

@@ -266,3 +266,30 @@ describe('the handshake', () => {
   });
 });
 
+
+describe('fit through the protocol is the same fit', () => {
+  it('TF.js served over the protocol: the same History, callbacks and weights as in process', async () => {
+    const tfjs = (await import('../../src/impl/tfjs/index.js')).default;
+    const served: TransportFactory = async () => {
+      const [suite, impl] = transportPair('tfjs peer');
+      serveImplementation(tfjs, impl);
+      return suite;
+    };
+    const remote = await connect(served, 30_000);
+    const arch: Architecture = { kind: 'sequential', inputShape: [4], layers: [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'Dropout', rate: 0.3 }, { type: 'Dense', units: 2, activation: 'softmax' }] };
+    const x = { shape: [20, 4], data: Float32Array.from({ length: 80 }, (_, i) => Math.sin(i)) };
+    const y = { shape: [20, 2], data: Float32Array.from({ length: 40 }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
+    const config = { optimizer: { type: 'adam' as const, lr: 0.05 }, loss: 'categorical_crossentropy' as const, batchSize: 6, epochs: 2, seed: 4, validationSplit: 0.2 };
+    const run = async (impl: Implementation) => {
+      const model = await impl.build(arch, { seed: 2 });
+      const calls: unknown[] = [];
+      const history = await model.fit!(x, y, config, { onBatchEnd: (b) => calls.push(['batch', b]), onEpochEnd: (e) => calls.push(['epoch', { ...e, seconds: 0 }]) });
+      const weights = (await model.getWeights()).map((w) => Array.from(w.tensor.data));
+      model.dispose();
+      return { history: { ...history, epochs: history.epochs.map((e) => ({ ...e, seconds: 0 })) }, calls, weights };
+    };
+    const [inProcess, overProtocol] = [await run(tfjs), await run(remote)];
+    expect(overProtocol).toEqual(inProcess);
+    await remote.close();
+  }, 60_000);
+});

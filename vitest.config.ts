@@ -8,7 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 class LongestTrainingFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (f: TestSpecification): number => (/outcomes-000/.test(f.moduleId) ? 0 : /notebooks[\\/]outcomes-/.test(f.moduleId) ? 1 : 2);
+    const rank = (f: TestSpecification): number => (/outcome\.000/.test(f.moduleId) ? 0 : /notebook[\\/]outcome\./.test(f.moduleId) ? 1 : 2);
     return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
   }
 }
@@ -16,7 +16,9 @@ class LongestTrainingFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['spec/**/*.spec.ts', 'test/**/*.test.ts'],
-    setupFiles: ['spec/harness/setup.ts'],
+    // The packed package, installed into a fresh project: `npm run test:package` (CI runs it apart).
+    exclude: ['test/package/**', 'node_modules/**', 'test/fixtures/**'],
+    setupFiles: ['src/harness/setup.ts'],
     // Each file in its own process: the TF.js/wasm and onnxruntime runtimes hold process-wide state.
     pool: 'forks',
     // Both cores: the training specs of different files then run side by side (vitest's default here is one).

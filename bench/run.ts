@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadData } from '../src/data/load.js';
-import { SHIPPED_IMPLEMENTATIONS } from '../src/impl/registry.js';
+import { withRole } from '../src/impl/registry.js';
+import { machineInfo } from '../src/util/machine.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { VERSION } from '../src/version.js';
 import { DATA_FILES, INFER_BATCH, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, type Measurement, type Task } from './workload.js';
@@ -42,7 +43,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
   },
 });
-const impls = values.impl ? values.impl.split(',') : [...SHIPPED_IMPLEMENTATIONS];
+const impls = values.impl ? values.impl.split(',') : withRole('bench');
 const repeat = Math.max(1, Number(values.repeat));
 const threads = Number(values.threads ?? cpus().length);
 
@@ -132,11 +133,8 @@ async function machine() {
   // Which BLAS Debian's alternatives give PyTorch (the reference BLAS is several times slower than OpenBLAS).
   const alt = await run('readlink', ['-f', '/etc/alternatives/libblas.so.3-x86_64-linux-gnu'], process.env).catch(() => undefined);
   return {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryBytes: totalmem(),
+    ...machineInfo(),
     platform: `${platform()} ${release()}`,
-    node: process.version,
     python: pyInfo,
     blas: alt?.stdout.trim() || undefined,
     threads,

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../src/check/index.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { getRecipe } from '../src/recipes/index.js';
-import { CLI, ensureBuilt, ROOT } from '../spec/conform/build.js';
-import { loadManifest, loadTrainedWeights } from '../spec/inference/trained.js';
-import { KERAS_FIXTURES, KERAS_FIXTURES_DIR } from '../spec/keras/fixtures.js';
-import { kerasH5Bytes } from '../spec/keras/write.js';
+import { CLI, ensureBuilt, ROOT } from '../spec/support/build.js';
+import { loadManifest, loadTrainedWeights } from '../spec/support/trained-weights.js';
+import { KERAS_FIXTURES, KERAS_FIXTURES_DIR } from '../spec/support/keras/fixtures.js';
+import { kerasH5Bytes } from '../spec/support/keras/write.js';
 
 /**
  * `mnist-spec check` as a user runs it: the built CLI in a child process. The fast cases use the project's
@@ -50,14 +50,17 @@ describe('mnist-spec check', () => {
   it('passes a Keras save_weights file of recipe 001 on the embedded data, with tfjs and onnxruntime agreeing', () => {
     const { status, result } = json([WEIGHTS_H5, '--recipe', '001', '--data', 'embedded']);
     expect(statuses(result)).toEqual({
-      'input-shape': 'pass',
-      'output-shape': 'pass',
-      'param-count': 'pass',
-      probabilities: 'pass',
-      'accuracy:tfjs': 'pass',
-      'accuracy:onnxruntime': 'pass',
-      'agreement:tfjs-onnxruntime': 'pass',
+      'check:input-shape': 'pass',
+      'check:output-shape': 'pass',
+      'check:param-count:recipe=001': 'pass',
+      'check:probabilities': 'pass',
+      'check:accuracy:impl=tfjs': 'pass',
+      'check:accuracy:impl=onnxruntime': 'pass',
+      'check:agreement:a=tfjs;b=onnxruntime': 'pass',
     });
+    // Each verdict names the claim it holds the model to, as a spec does: the accuracy one is notebook 001's printed line.
+    expect(result.claims.every((c) => c.claim.source && c.claim.quote)).toBe(true);
+    expect(result.claims.find((c) => c.id === 'check:accuracy:impl=tfjs')!.claim).toEqual({ source: expect.stringMatching(/^seeds\/001_/), quote: 'Test accuracy: 0.9842' });
     expect(status).toBe(0);
     expect(result).toMatchObject({ ok: true, model: { format: 'keras-hdf5', architecture: 'recipe', kerasVersion: '2.2.4', params: { total: 669_706 } }, data: { source: 'embedded', canonical: false, testSamples: 2000 } });
     const [tfjs, ort] = result.implementations;
@@ -71,8 +74,8 @@ describe('mnist-spec check', () => {
     const r = run([MODEL_ONNX, '--recipe', '001', '--data', 'embedded', '--impl', 'onnxruntime']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('(ONNX, architecture from the file)');
-    expect(r.stdout).toMatch(/PASS {2}param-count +669,706 parameters; recipe 001 has 669,706/);
-    expect(r.stdout).toMatch(/SKIP {2}agreement +needs two implementations that ran, 1 did/);
+    expect(r.stdout).toMatch(/PASS {2}check:param-count:recipe=001 +669,706 parameters; recipe 001 has 669,706/);
+    expect(r.stdout).toMatch(/SKIP {2}check:agreement +needs two implementations that ran, 1 did/);
     expect(r.stdout).toContain('the embedded embedded-v1 test split');
     expect(r.stdout).toContain('verdict: every claim holds (5 checked, 1 skipped)');
   });
@@ -81,7 +84,7 @@ describe('mnist-spec check', () => {
     const tiny = KERAS_FIXTURES.find((f) => f.file === 'tiny-cnn.model.h5')!;
     const { status, result } = json([join(KERAS_FIXTURES_DIR, tiny.file), '--data', 'embedded']);
     expect(status).toBe(1);
-    expect(statuses(result)).toMatchObject({ 'input-shape': 'fail', 'output-shape': 'fail', 'param-count': 'skip', probabilities: 'skip', accuracy: 'skip' });
+    expect(statuses(result)).toMatchObject({ 'check:input-shape': 'fail', 'check:output-shape': 'fail', 'check:param-count': 'skip', 'check:probabilities': 'skip', 'check:accuracy': 'skip' });
     expect(result.model).toMatchObject({ architecture: 'file', inputShape: [36], outputShape: [3] });
   });
 
@@ -108,8 +111,8 @@ describe('mnist-spec check', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/impl {4}tfjs .*accuracy 0\.9831 {2}loss 0\.11620/);
     expect(r.stdout).toMatch(/impl {4}onnxruntime .*accuracy 0\.9831 {2}loss 0\.11620/);
-    expect(r.stdout).toMatch(/PASS {2}keras-printed:tfjs/);
-    expect(r.stdout).toMatch(/PASS {2}keras-printed:onnxruntime/);
-    expect(r.stdout).toMatch(/PASS {2}agreement:tfjs-onnxruntime/);
+    expect(r.stdout).toMatch(/PASS {2}check:keras-printed:impl=tfjs/);
+    expect(r.stdout).toMatch(/PASS {2}check:keras-printed:impl=onnxruntime/);
+    expect(r.stdout).toMatch(/PASS {2}check:agreement:a=tfjs;b=onnxruntime/);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbedded } from '../src/data/embedded.js';
 import { formatMisclassified, PREDICTIONS_CSV_HEADER } from '../src/reproduce/outputs.js';
 import type { RunRecord } from '../src/reproduce/run.js';
-import { CLI, ensureBuilt, ROOT } from '../spec/conform/build.js';
+import { CLI, ensureBuilt, ROOT } from '../spec/support/build.js';
 
 // `mnist-spec reproduce` as a user runs it (the built CLI, engine, on the embedded digits; --epochs 0 keeps it cheap:
 // the untrained model's predictions make the same files, and the outcome specs judge training): the

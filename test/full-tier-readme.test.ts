@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../src/errors.js';
 import { getRecipe } from '../src/recipes/index.js';
 import { keepFullTierRun, readFullTierRecords } from '../src/reproduce/full-tier.js';
-import { machineInfo, type RunRecord } from '../src/reproduce/run.js';
+import type { RunRecord } from '../src/reproduce/run.js';
+import { machineInfo } from '../src/util/machine.js';
 import { resolveOptimizer } from '../src/train/config.js';
 
 // What the full tier keeps of each training (reports/full-tier/), on made-up runs: no training here.

@@ -15,7 +15,7 @@
  *   statistics, softmax normalises each sample's last axis. It returns float32 probabilities [n, classes].
  * - Loss and accuracy are never computed here: the suite computes them from `predict`'s output.
  * - No `fit`, so no `train` capability: the training specs skip with that reason (see
- *   examples/faulty/wrap.ts for an implementation that trains by wrapping a runtime that can).
+ *   examples/faulty/labels-off-by-one.ts for an implementation that trains by wrapping one that can).
  *
  * The faulty implementations in examples/faulty/ are this file with one kernel replaced by a buggy one:
  * `createAdapter({ ...overrides })`.

@@ -1,6 +1,6 @@
 import { ArgumentError, UnsupportedError } from '../errors.js';
 import { shapeString, sizeOf, type F32Tensor } from '../tensor.js';
-import type { LayerInfo } from '../impl/interface.js';
+import type { LayerInfo } from './types.js';
 import type { Architecture, LayerSpec, LayerType } from './types.js';
 
 /** A layer with its Keras name settled and its shapes inferred. Shapes exclude the batch axis. */

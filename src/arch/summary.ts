@@ -1,4 +1,4 @@
-import type { LayerInfo } from '../impl/interface.js';
+import type { LayerInfo } from './types.js';
 import { shapeString } from '../tensor.js';
 
 /**

@@ -95,3 +95,12 @@ export interface FunctionalArchitecture {
 }
 
 export type Architecture = SequentialArchitecture | FunctionalArchitecture;
+
+/** One row of `model.summary()`: Keras class name, output shape with the batch axis as null. */
+export interface LayerInfo {
+  name: string;
+  type: string;
+  outputShape: (number | null)[];
+  params: number;
+  trainableParams: number;
+}

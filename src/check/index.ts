@@ -5,11 +5,11 @@ import type { Architecture } from '../arch/types.js';
 import { loadData } from '../data/load.js';
 import type { MnistData } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { loadImplementation } from '../impl/registry.js';
-import { readKerasH5, kerasWeightsFor } from '../keras/h5.js';
+import { loadImplementation, withRole } from '../impl/registry.js';
+import { readKerasH5, kerasWeightsFor } from '../keras/saving.js';
 import { knownKerasFile, type KnownKerasFile } from '../keras/known.js';
 import { importOnnx } from '../onnx/import.js';
-import { BOUNDS, describeOutcome } from '../recipes/bounds.js';
+import { describeOutcome, findBound } from '../recipes/bounds.js';
 import { getRecipe, type InputPrep, type Recipe } from '../recipes/index.js';
 import { prepareImages } from '../recipes/inputs.js';
 import { toCategorical } from '../preprocess/index.js';
@@ -17,6 +17,26 @@ import { shapeString, type F32Tensor } from '../tensor.js';
 import { argmaxRow, evaluateProbabilities } from '../train/metrics.js';
 import type { LossName } from '../train/config.js';
 import { sha256 } from '../util/fs.js';
+import { claimProblem, contract, keras, kerasProvenance, seed, type Claim } from '../harness/claims.js';
+import { PROBABILITY_SUM_TOLERANCE, probabilityRowError } from '../harness/guard.js';
+import { specId, type Params } from '../harness/ids.js';
+
+/**
+ * What each claim of `check` holds a model to, in the same terms as the specs: a quote from the notebooks, Keras
+ * or a contract (src/harness/claims.ts), checked against its source when the source is at hand.
+ */
+const CLAIMS = {
+  input: keras('keras/datasets/mnist.py (tf.keras)', '**x_train, x_test**: uint8 arrays of grayscale image data'),
+  output: seed('001', "model.add(Dense(num_classes, activation='softmax'))"),
+  params: seed('001', 'Total params: 669,706'),
+  probabilities: contract('src/impl/interface.ts Model.predict', 'x [n, ...inputShape] → probabilities [n, classes]'),
+  runs: contract('src/impl/interface.ts', 'predicts probabilities'),
+  anyClassifier: contract('src/check/index.ts GENERIC_MIN_ACCURACY', 'Any working MNIST classifier clears 0.9'),
+  agreement: contract('src/check/index.ts AGREEMENT_MAX_ABS', 'Two float32 runtimes running the same weights differ by rounding only'),
+} as const;
+
+/** Keras's own evaluation of a known file: the line of its provenance note. */
+const knownClaim = (k: KnownKerasFile): Claim => kerasProvenance(k.provenance.file, k.provenance.quote);
 
 /**
  * `mnist-spec check`: is a model someone brings (ONNX, or Keras HDF5) an MNIST classifier that does what it
@@ -30,11 +50,10 @@ import { sha256 } from '../util/fs.js';
  * (src/recipes/bounds.ts: e.g. 001 on the full set ≥ 0.98); without one, or for a recipe that does not
  * learn (000, 004-mlp), it is GENERIC_MIN_ACCURACY. The notebook's printed accuracy is shown beside ours.
  */
-export const DEFAULT_IMPLEMENTATIONS = ['tfjs', 'onnxruntime'] as const;
+/** The implementations a model is run with by default: the registry's `check` role. */
+export const DEFAULT_IMPLEMENTATIONS: readonly string[] = withRole('check');
 /** Any working MNIST classifier clears 0.9 (logistic regression reaches 0.92); chance is 0.1. */
 export const GENERIC_MIN_ACCURACY = 0.9;
-/** A softmax in float32 sums to 1 within ~1e-7 per class; 1e-5 catches a missing softmax or a wrong axis. */
-export const PROBABILITY_SUM_TOLERANCE = 1e-5;
 /**
  * Two float32 runtimes running the same weights differ by rounding only: ~1e-7 per probability (measured on
  * the real Keras MLP: tfjs vs onnxruntime 4.1e-6 at most). 1e-4 is far above that and far below any real bug.
@@ -61,8 +80,10 @@ export interface CheckOptions {
 }
 
 export type Status = 'pass' | 'fail' | 'skip';
+/** One claim's verdict: an id from the spec id grammar (`check:accuracy:impl=tfjs`) and the claim it holds the model to. */
 export interface ClaimVerdict {
   id: string;
+  claim: Claim;
   status: Status;
   /** What was measured, and what it was held to, in words. */
   detail: string;
@@ -158,20 +179,24 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   });
   const loss: LossName = recipe?.training.loss ?? 'categorical_crossentropy';
   const claims: ClaimVerdict[] = [];
-  const claim = (id: string, pass: boolean | undefined, detail: string, measured?: unknown): void =>
-    void claims.push({ id, status: pass === undefined ? 'skip' : pass ? 'pass' : 'fail', detail, ...(measured !== undefined ? { measured } : {}) });
+  const claim = (name: string, params: Params | undefined, source: Claim, pass: boolean | undefined, detail: string, measured?: unknown): void => {
+    const problem = claimProblem(source);
+    if (problem) throw new Error(`check: ${problem}`); // a claim of ours that is not in its source: a bug here, never the user's
+    claims.push({ id: specId('check', name, params), claim: source, status: pass === undefined ? 'skip' : pass ? 'pass' : 'fail', detail, ...(measured !== undefined ? { measured } : {}) });
+  };
+  const accuracyClaim = recipe ? seed(recipe.notebook, recipe.quote) : CLAIMS.anyClassifier;
 
   // ---- shapes and size ----
   const inKey = resolved.inputShape.join(',');
   const inputPrep = INPUT_SHAPES[inKey];
-  claim('input-shape', inputPrep !== undefined, `${shapeString(resolved.inputShape)}; a notebook feeds (784,), (28, 28) or (28, 28, 1)`, resolved.inputShape);
+  claim('input-shape', undefined, CLAIMS.input, inputPrep !== undefined, `${shapeString(resolved.inputShape)}; a notebook feeds (784,), (28, 28) or (28, 28, 1)`, resolved.inputShape);
   const outputOk = resolved.outputShape.length === 1 && resolved.outputShape[0] === 10;
-  claim('output-shape', outputOk, `${shapeString(resolved.outputShape)}; ten digit classes: (10,)`, resolved.outputShape);
+  claim('output-shape', undefined, CLAIMS.output, outputOk, `${shapeString(resolved.outputShape)}; ten digit classes: (10,)`, resolved.outputShape);
   if (recipe) {
     const expected = paramCountOf(modelWeightSpecs(resolveArchitecture(recipe.arch)));
-    claim('param-count', params.total === expected.total, `${params.total.toLocaleString('en-US')} parameters; recipe ${recipe.id} has ${expected.total.toLocaleString('en-US')}`, params);
+    claim('param-count', { recipe: recipe.id }, CLAIMS.params, params.total === expected.total, `${params.total.toLocaleString('en-US')} parameters; recipe ${recipe.id} has ${expected.total.toLocaleString('en-US')}`, params);
   } else {
-    claim('param-count', undefined, `${params.total.toLocaleString('en-US')} parameters; no --recipe to compare with`, params);
+    claim('param-count', undefined, CLAIMS.params, undefined, `${params.total.toLocaleString('en-US')} parameters; no --recipe to compare with`, params);
   }
 
   // ---- run the model on the test set, once per implementation ----
@@ -203,16 +228,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
           const ev = evaluateProbabilities(p, yTest, loss);
           run.accuracy = ev.accuracy;
           run.loss = ev.loss;
-          let worst = 0;
-          for (let i = 0; i < p.shape[0]!; i++) {
-            let s = 0;
-            for (let j = 0; j < 10; j++) {
-              const v = p.data[i * 10 + j]!;
-              s += v >= 0 && v <= 1 ? v : NaN; // a value outside [0, 1] is no probability
-            }
-            worst = Math.max(worst, Number.isNaN(s) ? Infinity : Math.abs(s - 1));
-          }
-          run.maxSumError = worst;
+          run.maxSumError = probabilityRowError(p).worst;
         } finally {
           m.dispose();
         }
@@ -225,36 +241,38 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   }
   const ran = runs.filter((r) => r.status === 'ran');
   const noRun = !inputPrep || !outputOk ? 'the model does not take MNIST images to ten classes' : 'no implementation ran the model';
-  for (const r of runs.filter((x) => x.status === 'error')) claim(`runs:${r.name}`, false, `${r.name} failed: ${r.reason}`);
+  for (const r of runs.filter((x) => x.status === 'error')) claim('runs', { impl: r.name }, CLAIMS.runs, false, `${r.name} failed: ${r.reason}`);
 
   // ---- probabilities ----
   if (ran.length) {
     const ok = ran.every((r) => r.maxSumError! <= PROBABILITY_SUM_TOLERANCE);
-    claim('probabilities', ok, `${ran.map((r) => `${r.name}: max |Σp − 1| ${sci(r.maxSumError!)}`).join(', ')}; each row in [0, 1] summing to 1 within ${sci(PROBABILITY_SUM_TOLERANCE)}`, Object.fromEntries(ran.map((r) => [r.name, r.maxSumError])));
-  } else claim('probabilities', undefined, noRun);
+    claim('probabilities', undefined, CLAIMS.probabilities, ok, `${ran.map((r) => `${r.name}: max |Σp − 1| ${sci(r.maxSumError!)}`).join(', ')}; each row in [0, 1] summing to 1 within ${sci(PROBABILITY_SUM_TOLERANCE)}`, Object.fromEntries(ran.map((r) => [r.name, r.maxSumError])));
+  } else claim('probabilities', undefined, CLAIMS.probabilities, undefined, noRun);
 
   // ---- accuracy: a sanity bound; the notebook's and Keras's numbers beside ours ----
   const tier = data.provenance.canonical ? 'full' : 'embedded';
   // Full data: the bound at the notebook's own budget; embedded: the recipe's short-budget bound, the only one there.
-  const bound = recipe ? BOUNDS.find((b) => b.recipe === recipe.id && b.data === tier && (tier === 'embedded' || b.epochs === recipe.training.epochs)) : undefined;
+  const bound = recipe ? findBound(recipe.id, tier, tier === 'full' ? recipe.training.epochs : undefined) : undefined;
   const minAccuracy = bound?.outcome.kind === 'learns' ? bound.outcome.minAccuracy : GENERIC_MIN_ACCURACY;
   const boundWhy = bound?.outcome.kind === 'learns' ? `recipe ${recipe!.id}'s ${tier}-data bound (${describeOutcome(bound.outcome)}: ${bound.why})` : `any working MNIST classifier (${GENERIC_MIN_ACCURACY})`;
   const beside = recipe?.printed ? `; notebook ${recipe.notebook} printed ${recipe.printed.accuracy}` : '';
   for (const r of ran) {
-    claim(`accuracy:${r.name}`, r.accuracy! >= minAccuracy, `${fmt(r.accuracy!)} (loss ${fmt(r.loss!, 5)}) on ${data.provenance.counts.test} test images; ≥ ${minAccuracy}, ${boundWhy}${beside}`, { accuracy: r.accuracy, loss: r.loss });
+    claim('accuracy', { impl: r.name }, accuracyClaim, r.accuracy! >= minAccuracy, `${fmt(r.accuracy!)} (loss ${fmt(r.loss!, 5)}) on ${data.provenance.counts.test} test images; ≥ ${minAccuracy}, ${boundWhy}${beside}`, { accuracy: r.accuracy, loss: r.loss });
   }
-  if (!ran.length) claim('accuracy', undefined, noRun);
+  if (!ran.length) claim('accuracy', undefined, accuracyClaim, undefined, noRun);
 
   // ---- this very file's Keras evaluation, when on record (canonical test set only) ----
   if (known) {
     for (const r of ran) {
       if (!data.provenance.canonical) {
-        claim(`keras-printed:${r.name}`, undefined, `Keras printed accuracy ${known.printed.accuracy}, loss ${known.printed.loss} on the canonical test set; this run has ${data.provenance.source} data`);
+        claim('keras-printed', { impl: r.name }, knownClaim(known), undefined, `Keras printed accuracy ${known.printed.accuracy}, loss ${known.printed.loss} on the canonical test set; this run has ${data.provenance.source} data`);
         continue;
       }
       const dLoss = Math.abs(r.loss! - known.printed.loss);
       claim(
-        `keras-printed:${r.name}`,
+        'keras-printed',
+        { impl: r.name },
+        knownClaim(known),
         r.accuracy === known.printed.accuracy && dLoss <= KERAS_LOSS_TOLERANCE,
         `accuracy ${fmt(r.accuracy!)} vs Keras ${known.printed.accuracy} (exact), loss ${fmt(r.loss!, 5)} vs Keras ${known.printed.loss} (|Δ| ${sci(dLoss)} ≤ ${sci(KERAS_LOSS_TOLERANCE)}); ${known.by}`,
         { accuracy: r.accuracy, loss: r.loss, lossDelta: r.loss! - known.printed.loss },
@@ -274,13 +292,15 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       for (let i = 0; i < pa.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(pa.data[i]! - pb.data[i]!));
       for (let i = 0; i < n; i++) if (argmaxRow(pa.data, i * 10, 10) === argmaxRow(pb.data, i * 10, 10)) agree++;
       claim(
-        `agreement:${a!.name}-${b.name}`,
+        'agreement',
+        { a: a!.name, b: b.name },
+        CLAIMS.agreement,
         maxAbs <= AGREEMENT_MAX_ABS && agree / n >= AGREEMENT_MIN_ARGMAX,
         `max |Δp| ${sci(maxAbs)} ≤ ${sci(AGREEMENT_MAX_ABS)}; same predicted class for ${agree}/${n} (≥ ${AGREEMENT_MIN_ARGMAX * 100}%)`,
         { maxAbsDiff: maxAbs, argmaxAgreement: agree / n },
       );
     }
-  } else claim('agreement', undefined, `needs two implementations that ran, ${ran.length} did`);
+  } else claim('agreement', undefined, CLAIMS.agreement, undefined, `needs two implementations that ran, ${ran.length} did`);
 
   const p = data.provenance;
   return {

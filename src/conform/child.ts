@@ -5,6 +5,8 @@
  *
  *   node dist/conform/child.js '<ChildConfig as JSON>'
  */
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVitest } from 'vitest/node';
 
@@ -19,6 +21,8 @@ export interface ChildConfig {
   results: string;
   shard?: string;
   testTimeout?: number;
+  /** Collect only: write each collected spec's record to `results` as JSON lines, run nothing (`conform --list`). */
+  list?: boolean;
 }
 
 async function main(): Promise<number> {
@@ -39,6 +43,14 @@ async function main(): Promise<number> {
     },
   );
   try {
+    if (cfg.list) {
+      const { testModules } = await vitest.collect(cfg.files);
+      const lines = testModules.flatMap((m) =>
+        [...m.children.allTests()].map((t) => JSON.stringify({ t: 'listed', file: relative(cfg.root, m.moduleId).split('\\').join('/'), name: t.fullName, spec: t.meta().spec })),
+      );
+      writeFileSync(cfg.results, lines.join('\n') + '\n');
+      return 0;
+    }
     // Filters: only the spec files of this run, whatever else the project config includes.
     await vitest.start(cfg.files);
   } finally {

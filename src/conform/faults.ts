@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { implementationName } from './names.js';
+import { implementationName } from '../impl/registry.js';
 import { runConformance, PACKAGE_ROOT, type Progress } from './run.js';
 import type { ConformanceReport } from './report.js';
 import { writeReports } from './write.js';

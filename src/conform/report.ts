@@ -1,7 +1,8 @@
 import type { Provenance } from '../data/types.js';
 import type { Capabilities } from '../impl/interface.js';
-import type { RunRecord } from '../reproduce/run.js';
+import type { MachineInfo } from '../util/machine.js';
 import { expectationFor, type Expectation, type Expectations } from './expectations.js';
+import type { SpecRecordLike } from '../harness/record.js';
 import type { ResultLine } from './protocol.js';
 
 /**
@@ -17,7 +18,7 @@ export const STATUSES: readonly Status[] = ['fail', 'unexpected-pass', 'expected
 
 export interface SpecResult {
   id: string;
-  /** `<impl> > <id>`, or the id of a spec outside forEachImplementation. */
+  /** `<impl> > <id>` for a conformance spec, the id of a suite spec. */
   name: string;
   file: string;
   /** Where the behaviour is defined: a seed notebook and the text it printed, Keras, or a contract. */
@@ -55,7 +56,7 @@ export interface ConformanceReport {
   schemaVersion: number;
   suite: { name: 'mnist-spec'; version: string; commit: string | null; dirty: boolean | null };
   implementation: ImplementationSection;
-  machine: RunRecord['machine'];
+  machine: MachineInfo;
   /** The data the specs read: the embedded split always; the full set when MNIST_DIR/--data named one. */
   data: { embedded: Provenance | null; full: Provenance | null; note?: string };
   run: {
@@ -89,23 +90,11 @@ export interface Summary {
   ok: boolean;
 }
 
-interface RecordedSpecLike {
-  id?: string;
-  claim?: { source: string; quote: string };
-  tier?: string;
-  tags?: string[];
-  stochastic?: string;
-  measured?: unknown;
-  bound?: string;
-  skipReason?: string;
-  artifacts?: Record<string, unknown>;
-}
-
 const firstLine = (s: string | undefined): string | undefined => s?.split('\n').find((l) => l.trim())?.trim();
 
 /** One reporter line, judged against the expectations. */
 export function toSpecResult(line: ResultLine, expectations?: Expectations): SpecResult {
-  const meta = (line.spec ?? {}) as RecordedSpecLike;
+  const meta: SpecRecordLike = line.spec ?? {};
   const id = meta.id ?? line.name.split(' > ').pop()!;
   const expectation = expectationFor(id, expectations);
   let status: Status;
@@ -232,5 +221,5 @@ interface VitestAssertion {
   status: string;
   duration?: number | null;
   failureMessages?: string[];
-  meta?: { spec?: unknown };
+  meta?: { spec?: SpecRecordLike };
 }

@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
-import { ENV, type ReporterLine, type ResultLine, type SpecState } from './protocol.js';
+import { ENV } from '../harness/env.js';
+import type { ReporterLine, ResultLine, SpecState } from './protocol.js';
 
 /**
  * The vitest reporter of a conformance run: one JSON line per spec that ran (its state, duration, errors,
@@ -59,7 +60,7 @@ export default class ConformReporter implements Reporter {
       durationMs: test.diagnostic()?.duration ?? 0,
       errors,
       logs: this.logs.get(test.id) ?? [],
-      spec: (test.meta() as { spec?: unknown }).spec,
+      spec: test.meta().spec,
     };
     this.logs.delete(test.id);
     this.write(line);

@@ -1,21 +1,23 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { isShippedName, loadImplementation, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../impl/registry.js';
-import { isExecSpec } from '../impl/remote/exec-spec.js';
-import { execSpecForRunner } from '../impl/remote/exec-preflight.js';
-import { machineInfo } from '../reproduce/run.js';
+import { execSpecForRunner, implementationName, isExecSpec, isShippedName, loadImplementation, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
+import { gitState } from '../util/git.js';
+import { machineInfo } from '../util/machine.js';
 import { VERSION } from '../version.js';
 import type { ChildConfig } from './child.js';
 import { skipPatterns, type Expectations } from './expectations.js';
-import { implementationName } from './names.js';
-import { ENV, type ReporterLine, type ResultLine, type SpecEvent } from './protocol.js';
-import { testNamePattern } from './query.js';
+import { ENV } from '../harness/env.js';
+import type { SpecEvent } from '../harness/events.js';
+import type { SpecRecordLike } from '../harness/record.js';
+import { locateSpecFile } from '../harness/ids.js';
+import type { ReporterLine, ResultLine } from './protocol.js';
+import { matchesQuery, queryReachesPrefix, testNamePattern } from './query.js';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type ConformanceReport, type ImplementationSection } from './report.js';
 
 /** The package root: where spec/, vitest.config.ts and dist/ are (this file is src/conform or dist/conform). */
@@ -55,37 +57,60 @@ export type Progress =
   | { kind: 'watchdog'; name: string; seconds: number };
 
 /**
- * Spec files that register specs per implementation: those the conformance of an implementation is judged
- * by. With queries, only the files that can hold a matching spec: a file that never writes a query's area
- * (`'inference:` of `inference:forward:*`) registers none of its specs.
+ * The spec files that judge an implementation: every `*.spec.ts` under spec/conformance/ (found by location, never
+ * by reading its text), narrowed to those whose id prefix a query can reach (`inference:forward:*` needs only
+ * spec/conformance/inference/forward.spec.ts).
  */
-export function conformSpecFiles(root = PACKAGE_ROOT, queries: readonly string[] = ['*']): string[] {
-  const dir = join(root, 'spec');
-  // Only the area (`inference:`) is trusted to be literal: the rest of an id is often built from parameters.
-  const prefixes = queries.map((q) => {
-    const literal = q.split('*')[0]!;
-    return literal.includes(':') ? literal.slice(0, literal.indexOf(':') + 1) : '';
-  });
+export function conformanceSpecFiles(root = PACKAGE_ROOT, queries: readonly string[] = ['*']): string[] {
+  const dir = join(root, 'spec', 'conformance');
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.spec.ts') && !f.split(/[\\/]/).includes('harness'))
+    .filter((f) => /\.spec\.[cm]?[jt]s$/.test(f))
     .map((f) => join(dir, f))
-    .filter((f) => {
-      const text = sourceWithLocalImports(f, dir, join(dir, 'harness'));
-      return text.includes('forEachImplementation(') && prefixes.some((p) => text.includes(p));
-    })
+    .filter((f) => queries.some((q) => queryReachesPrefix(q, locateSpecFile(f).prefix)))
     .sort();
 }
 
+/** One conformance spec as collected, without running it (`conform --list`). */
+export interface ListedSpec {
+  id: string;
+  /** The spec file, relative to the package root. */
+  file: string;
+  record: SpecRecordLike;
+}
+
 /**
- * A spec file's text with that of the modules it imports by relative path, transitively (a file may
- * register its specs through a helper, as spec/notebooks/outcomes.ts does), within spec/ and the harness excepted.
+ * The conformance specs the queries select, with their metadata (claim, tier, needs, the behaviours they judge), as
+ * vitest collects them in a child process: nothing runs and no implementation is loaded. Sorted by id.
  */
-function sourceWithLocalImports(file: string, specDir: string, harness: string, seen = new Set<string>()): string {
-  if (seen.has(file) || !file.startsWith(specDir) || file.startsWith(harness) || !existsSync(file)) return '';
-  seen.add(file);
-  const text = readFileSync(file, 'utf8');
-  const imports = [...text.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
-  return [text, ...imports.map((i) => sourceWithLocalImports(i, specDir, harness, seen))].join('\n');
+export async function listConformance(opts: { queries?: string[]; root?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ListedSpec[]> {
+  const root = opts.root ?? PACKAGE_ROOT;
+  const child = join(root, 'dist', 'conform', 'child.js');
+  if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
+  const queries = opts.queries?.length ? opts.queries : ['*'];
+  const files = conformanceSpecFiles(root, queries);
+  if (!files.length) return [];
+  const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-list-'));
+  try {
+    const results = join(scratch, 'listed.jsonl');
+    // Specs register under an implementation's name; collecting never loads it, so the reference's name serves.
+    const env = { ...(opts.env ?? process.env), [ENV.impl]: theOneWithRole('reference') };
+    const cfg: ChildConfig = { root, config: join(root, 'vitest.config.ts'), files, testNamePattern: '.*', results, list: true };
+    const code = await new Promise<number | null>((done) => {
+      const proc = spawn(process.execPath, [child, JSON.stringify(cfg)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      proc.on('close', done);
+    });
+    if (code !== 0 || !existsSync(results)) throw new Error(`conform --list: the spec collector exited with code ${code}`);
+    const seen = new Map<string, ListedSpec>();
+    for (const line of readFileSync(results, 'utf8').split('\n').filter(Boolean)) {
+      const l = JSON.parse(line) as { file: string; spec?: SpecRecordLike };
+      const id = l.spec?.id;
+      if (id && !seen.has(id) && matchesQuery(id, queries)) seen.set(id, { id, file: l.file, record: l.spec! });
+    }
+    return [...seen.values()].sort((a, b) => a.id.localeCompare(b.id));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** A file's lines appended since the last read. */
@@ -109,16 +134,6 @@ class Tail {
     } finally {
       closeSync(fd);
     }
-  }
-}
-
-export function gitState(root: string): { commit: string | null; dirty: boolean | null } {
-  try {
-    const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: null, dirty: null };
   }
 }
 
@@ -158,10 +173,10 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const child = join(root, 'dist', 'conform', 'child.js');
   if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
   const targets = opts.impls.map((given) => {
-    const isShipped = isShippedName(given);
+    const shipped = isShippedName(given);
     // An exec: command runs in the spec runner's workers: its program is checked here and its directory pinned to ours.
-    const modulePath = isShipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
-    if (!isShipped && !isExecSpec(given) && !existsSync(modulePath)) {
+    const modulePath = shipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
+    if (!shipped && !isExecSpec(given) && !existsSync(modulePath)) {
       throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
     }
     return { given, modulePath, name: implementationName(modulePath) };
@@ -171,15 +186,15 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const queries = opts.queries?.length ? opts.queries : ['*'];
   const tier = opts.tier ?? 'fast';
   const graceMs = opts.graceMs ?? 15_000;
-  const files = conformSpecFiles(root, queries);
+  const files = conformanceSpecFiles(root, queries);
   const started = Date.now();
   const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-conform-'));
 
   // A JSON array when an exec: command (which may hold commas) is among them.
   const implList = targets.some((t) => isExecSpec(t.modulePath)) ? JSON.stringify(targets.map((t) => t.modulePath)) : targets.map((t) => t.modulePath).join(',');
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), MNIST_SPEC_IMPL: implList, MNIST_SPEC_TIER: tier };
-  if (opts.data === 'embedded') delete env.MNIST_DIR;
-  else if (opts.data) env.MNIST_DIR = resolve(opts.data);
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), [ENV.impl]: implList, [ENV.tier]: tier };
+  if (opts.data === 'embedded') delete env[ENV.mnistDir];
+  else if (opts.data) env[ENV.mnistDir] = resolve(opts.data);
   const skips = names.flatMap((n) => skipPatterns(opts.expectations, n));
   if (skips.length) env[ENV.skip] = JSON.stringify(skips);
   else delete env[ENV.skip];
@@ -250,7 +265,7 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
 
   const all = [...done.values(), ...synthetic];
   const finished = Date.now();
-  const mnistDir = env.MNIST_DIR;
+  const mnistDir = env[ENV.mnistDir];
   const full = mnistDir ? await provenanceOf(mnistDir).catch((e: Error) => ({ error: e.message }) as unknown as Provenance) : null;
   const embedded = await provenanceOf('embedded');
   const git = gitState(root);

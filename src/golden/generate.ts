@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { gitState } from '../conform/run.js';
+import { gitState } from '../util/git.js';
 import type { MnistData } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
 import type { Implementation } from '../impl/interface.js';

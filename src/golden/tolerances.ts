@@ -2,7 +2,7 @@ import type { Closeness, GoldenTolerances } from './manifest.js';
 
 /**
  * The tolerances the golden specs hold outputs to, declared once here, written into golden/manifest.json
- * with their reasons, and read back from there by the specs (spec/golden/). Outputs are softmax
+ * with their reasons, and read back from there by the specs (spec/suite/golden.spec.ts, spec/conformance/golden/). Outputs are softmax
  * probabilities in [0, 1]; float32's unit roundoff is 6e-8.
  */
 

@@ -1,4 +1,6 @@
-import type { Architecture, LayerType } from '../arch/types.js';
+import type { Architecture, LayerInfo, LayerType } from '../arch/types.js';
+
+export type { LayerInfo } from '../arch/types.js';
 import type { F32Tensor } from '../tensor.js';
 import type { FitCallbacks, FitConfig, History, LossName, OptimizerType } from '../train/config.js';
 
@@ -11,6 +13,19 @@ import type { FitCallbacks, FitConfig, History, LossName, OptimizerType } from '
  * Keras order and layout, predict. Optional, declared in `capabilities`: training. Evaluation is not part
  * of the interface: the suite computes Keras's loss and accuracy from `predict`'s probabilities
  * (src/train/metrics.ts), so every implementation is judged by the same arithmetic.
+ *
+ * What the suite relies on, beyond the types (each is judged by a spec; CONTRACT.md maps them):
+ * - Values cross the interface as copies. `getWeights` returns a snapshot: later training or setWeights does not
+ *   change arrays already returned, and writing into them does not change the model. `setWeights` copies what it
+ *   is given. `predict` and `fit` never write into their inputs.
+ * - Errors are judged by what any runtime can produce without importing this package: an `Error` whose `name` and
+ *   documented fields say what was wrong — never by class identity. `setWeights` given a list of the wrong length or
+ *   a tensor of the wrong shape rejects with `name: 'ArgumentError'` and `argument` naming the position and the
+ *   weight (`weights[2] (dense_2/kernel)`), and leaves the model as it was.
+ * - Seeds: the same `build` seed gives the same initial weights within one implementation, and the same `fit` seed
+ *   the same shuffles and dropout masks; no spec compares random draws across implementations.
+ * - Everything an implementation returns is checked before a spec sees it (src/harness/guard.ts): float32 data,
+ *   the shape the architecture implies, finite values.
  */
 export interface Implementation {
   readonly name: string;
@@ -62,14 +77,6 @@ export interface BuildOptions {
   seed?: number;
 }
 
-/** One row of `model.summary()`: Keras class name, output shape with the batch axis as null. */
-export interface LayerInfo {
-  name: string;
-  type: string;
-  outputShape: (number | null)[];
-  params: number;
-  trainableParams: number;
-}
 
 /** One weight tensor with its Keras identity: `dense_1/kernel:0` is { layer: 'dense_1', name: 'kernel' }. */
 export interface NamedWeight {
@@ -81,9 +88,15 @@ export interface NamedWeight {
 export interface Model {
   /** The layers in execution order, input layer excluded. */
   layers(): LayerInfo[];
-  /** Keras `model.get_weights()` order and layout: Dense kernel [in, out], Conv2D kernel [kh, kw, in, out]. */
+  /**
+   * Keras `model.get_weights()` order and layout: Dense kernel [in, out], Conv2D kernel [kh, kw, in, out];
+   * BatchNormalization gamma, beta, moving_mean, moving_variance. A snapshot: copies, not views of live buffers.
+   */
   getWeights(): Promise<NamedWeight[]>;
-  /** Keras `model.set_weights(...)`: the same order and shapes as getWeights returns. */
+  /**
+   * Keras `model.set_weights(...)`: the same order and shapes as getWeights returns, copied in. A wrong length or
+   * shape rejects with an Error named 'ArgumentError' whose `argument` names `weights[i] (layer/name)`, changing nothing.
+   */
   setWeights(weights: readonly F32Tensor[]): Promise<void>;
   /** Inference mode (dropout off, batch-norm moving statistics): x [n, ...inputShape] → probabilities [n, classes]. */
   predict(x: F32Tensor, options?: { batchSize?: number }): Promise<F32Tensor>;

@@ -1,17 +1,91 @@
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ArgumentError } from '../errors.js';
 import type { Implementation, ImplementationModule } from './interface.js';
-import { isExecSpec } from './remote/exec-spec.js';
+import { isExecSpec, parseExecSpec } from './remote/exec-spec.js';
 
-/** The shipped implementations, by name. Loaded lazily: naming one must not start the others' runtimes. */
-const SHIPPED: Record<string, () => Promise<{ default: ImplementationModule }>> = {
-  tfjs: () => import('./tfjs/index.js'),
-  engine: () => import('./engine/index.js'),
-  onnxruntime: () => import('./onnxruntime/index.js'),
-};
+// What the conform runner needs of exec: specs, through the registry (the runner may import the contract, not an implementation).
+export { isExecSpec } from './remote/exec-spec.js';
+export { execSpecForRunner } from './remote/exec-preflight.js';
 
-export const SHIPPED_IMPLEMENTATIONS: readonly string[] = Object.keys(SHIPPED);
+/**
+ * The one registry of shipped implementations. Every list the project uses — what `npm test` judges, what the
+ * full tier trains with, which reference reports are kept, what the bench measures, what `check` and `reproduce`
+ * run by default — is derived from the roles here, never written out again.
+ */
+export type Role =
+  /** The reference the others are compared with (TF.js Layers: Keras's own semantics). */
+  | 'reference'
+  /** `npm test` judges it by default (MNIST_SPEC_IMPL unset). */
+  | 'under-test'
+  /** The full tier trains it at the notebooks' budgets by default (the others skip saying so, unless named). */
+  | 'full-tier-trainer'
+  /** Its conformance report is kept in reports/<name>/ (`npm run conform:reports`). */
+  | 'reference-report'
+  /** `npm run bench` measures it. */
+  | 'bench'
+  /** `mnist-spec check` runs a model with it by default, to hold the implementations' agreement. */
+  | 'check'
+  /** `mnist-spec reproduce` trains with it by default. */
+  | 'reproduce';
+
+export interface ShippedImplementation {
+  name: string;
+  /** One line for the CLI's help and the README. */
+  summary: string;
+  roles: readonly Role[];
+  /** Loaded lazily: naming one must not start the others' runtimes. */
+  load(): Promise<{ default: ImplementationModule }>;
+}
+
+export const SHIPPED: readonly ShippedImplementation[] = [
+  {
+    name: 'tfjs',
+    summary: 'TensorFlow.js Layers (tfjs-node when installed, else wasm), trained with Keras 2.2 semantics: the reference',
+    roles: ['reference', 'under-test', 'reference-report', 'bench', 'check'],
+    load: () => import('./tfjs/index.js'),
+  },
+  {
+    name: 'engine',
+    summary: 'our own: each Keras training step generated as one ONNX graph and run by onnxruntime',
+    roles: ['under-test', 'full-tier-trainer', 'reference-report', 'bench', 'reproduce'],
+    load: () => import('./engine/index.js'),
+  },
+  {
+    name: 'onnxruntime',
+    summary: 'inference only: the model exported to ONNX and run by onnxruntime-node',
+    roles: ['under-test', 'reference-report', 'bench', 'check'],
+    load: () => import('./onnxruntime/index.js'),
+  },
+];
+
+export const SHIPPED_IMPLEMENTATIONS: readonly string[] = SHIPPED.map((s) => s.name);
+
+/** The shipped implementations that have a role, in registry order. */
+export function withRole(role: Role): string[] {
+  return SHIPPED.filter((s) => s.roles.includes(role)).map((s) => s.name);
+}
+
+/** The one shipped implementation with a role that only one may have (reference, reproduce). */
+export function theOneWithRole(role: 'reference' | 'reproduce'): string {
+  const [name, ...more] = withRole(role);
+  if (!name || more.length) throw new Error(`registry: exactly one implementation must have the role ${role}`);
+  return name;
+}
+
+export const isShipped = (nameOrPath: string): boolean => SHIPPED_IMPLEMENTATIONS.includes(nameOrPath);
+
+/**
+ * The name an implementation's specs are registered under (`<name> > <spec id>`): a shipped name, or a module's
+ * base name without extension — the directory's name for an `index` module, so examples/minimal-adapter/index.ts
+ * is "minimal-adapter"; for `exec:…` its script's base name or the name it gives.
+ */
+export function implementationName(nameOrPath: string): string {
+  if (isShippedName(nameOrPath)) return nameOrPath;
+  if (isExecSpec(nameOrPath)) return parseExecSpec(nameOrPath).name;
+  const base = basename(nameOrPath).replace(/\.[cm]?[jt]s$/, '');
+  return base === 'index' ? basename(dirname(nameOrPath)) : base;
+}
 
 /**
  * Shipped implementations in a process of their own, behind the protocol (src/impl/remote, docs/protocol.md).
@@ -25,7 +99,7 @@ const PROCESS: Record<string, () => Promise<{ default: ImplementationModule }>> 
 export const PROCESS_IMPLEMENTATIONS: readonly string[] = Object.keys(PROCESS);
 
 /** A name `--impl` accepts without a path: in-process or process implementations. */
-export const isShippedName = (name: string): boolean => name in SHIPPED || name in PROCESS;
+export const isShippedName = (name: string): boolean => isShipped(name) || name in PROCESS;
 
 function isImplementation(v: unknown): v is Implementation {
   const o = v as Implementation | undefined;
@@ -35,7 +109,7 @@ function isImplementation(v: unknown): v is Implementation {
 /** `name` of a shipped implementation, `exec:<command>` (docs/protocol.md), or a path to a module whose default export is one (or a factory). */
 export async function loadImplementation(nameOrPath: string): Promise<Implementation> {
   let mod: { default?: unknown };
-  const shipped = SHIPPED[nameOrPath] ?? PROCESS[nameOrPath];
+  const shipped = SHIPPED.find((s) => s.name === nameOrPath)?.load ?? PROCESS[nameOrPath];
   if (shipped) mod = await shipped();
   else if (isExecSpec(nameOrPath)) return (await import('./remote/exec.js')).execImplementation(nameOrPath);
   else if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {

@@ -7,7 +7,7 @@ import { DataFormatError } from '../errors.js';
 /**
  * A read-only snapshot of an HDF5 file: groups, datasets and their attributes, read with h5wasm (libhdf5
  * compiled to WebAssembly). Keras's .h5 files are small trees (a group per layer, a dataset per weight),
- * so the whole tree is read at once and the Keras layout is interpreted on plain values (src/keras/h5.ts).
+ * so the whole tree is read at once and the Keras layout is interpreted on plain values (src/keras/saving.ts).
  *
  * Isolation. libhdf5 trusts the offsets and sizes it reads: on a damaged file it can ask for gigabytes of
  * memory or hit an internal assertion, and either aborts the WebAssembly instance — for good, since h5wasm

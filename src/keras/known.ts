@@ -13,6 +13,8 @@ export interface KnownKerasFile {
   printed: { loss: number; accuracy: number };
   /** Who printed it. */
   by: string;
+  /** The provenance note beside the file (under ../shared/keras/) and its line quoting what Keras printed. */
+  provenance: { file: string; quote: string };
 }
 
 export const KNOWN_KERAS_FILES: readonly KnownKerasFile[] = [
@@ -22,6 +24,11 @@ export const KNOWN_KERAS_FILES: readonly KnownKerasFile[] = [
     recipe: '001',
     printed: { loss: 0.116195382967, accuracy: 0.9831 },
     by: 'Keras 2.2.2 (TensorFlow backend), PROVENANCE.md',
+    provenance: {
+      file: 'mnist_mlp_keras2/PROVENANCE.md',
+      quote:
+        'What the training notebook printed for `model.evaluate(x_test, y_test)` on the canonical 10,000 MNIST test images: `Test loss: 0.116195382967`, `Test accuracy: 0.9831`.',
+    },
   },
 ];
 

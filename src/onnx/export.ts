@@ -1,7 +1,7 @@
-import { checkWeights, modelWeightSpecs, resolveArchitecture, weightSpecsOf, type ResolvedArchitecture, type ResolvedLayer } from '../arch/resolve.js';
+import { checkWeights, resolveArchitecture, weightSpecsOf, type ResolvedLayer } from '../arch/resolve.js';
 import type { ActivationName, Architecture } from '../arch/types.js';
 import { ArgumentError } from '../errors.js';
-import { shapeString, sizeOf, type F32Tensor } from '../tensor.js';
+import type { F32Tensor } from '../tensor.js';
 import { VERSION } from '../version.js';
 import {
   ARCHITECTURE_KEY,

@@ -143,8 +143,9 @@ export const BOUNDS: readonly Bound[] = [
   },
 ];
 
-export function findBound(recipe: string, data: DataTier, epochs: number): Bound | undefined {
-  return BOUNDS.find((b) => b.recipe === recipe && b.data === data && b.epochs === epochs);
+/** The bound of a recipe on a data tier at a budget; without `epochs`, the first one listed for that recipe and tier. */
+export function findBound(recipe: string, data: DataTier, epochs?: number): Bound | undefined {
+  return BOUNDS.find((b) => b.recipe === recipe && b.data === data && (epochs === undefined || b.epochs === epochs));
 }
 
 export interface Measured {

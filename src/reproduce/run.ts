@@ -1,4 +1,4 @@
-import { cpus, platform, totalmem, arch as cpuArch } from 'node:os';
+import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { MnistData, Provenance } from '../data/types.js';
 import type { Implementation, ImplementationInfo, Model } from '../impl/interface.js';
 import { prepareData } from '../recipes/inputs.js';
@@ -27,7 +27,7 @@ export interface RunRecord {
   misclassified?: { among: number; samples: Misclassified[] };
   wallSeconds: number;
   startedAt: string;
-  machine: { cpu: string; cores: number; memoryBytes: number; platform: string; arch: string; node: string };
+  machine: MachineInfo;
 }
 
 export interface ReproduceOptions {
@@ -52,10 +52,6 @@ export function fitConfigOf(recipe: Recipe, seed: number, epochs = recipe.traini
     seed,
     ...(t.validation.kind === 'split' ? { validationSplit: t.validation.fraction } : {}),
   };
-}
-
-export function machineInfo(): RunRecord['machine'] {
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), platform: platform(), arch: cpuArch(), node: process.version };
 }
 
 /** A reproduction: its run record, and the class predicted for every test sample (Keras predict_classes). */

@@ -1,4 +1,3 @@
-import type { Model } from '../impl/interface.js';
 import type { F32Tensor } from '../tensor.js';
 import type { LossName } from './config.js';
 
@@ -75,10 +74,4 @@ export function evaluateProbabilities(probs: F32Tensor, yOneHot: F32Tensor, loss
   }
   const wrong = n - correct;
   return { loss: total / n, accuracy: correct / n, predictions, samples: n, saturatedWrongShare: wrong ? saturatedWrong / wrong : 0 };
-}
-
-/** Evaluate any model through its predict(): the suite's single definition of loss and accuracy. */
-export async function evaluateModel(model: Model, x: F32Tensor, yOneHot: F32Tensor, loss: LossName, batchSize = 32): Promise<Evaluation> {
-  const probs = await model.predict(x, { batchSize });
-  return evaluateProbabilities(probs, yOneHot, loss);
 }

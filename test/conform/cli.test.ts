@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV, RUN_ENV } from '../../src/harness/env.js';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/conform/build.js';
+import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
 
 /**
  * `mnist-spec conform` as a user runs it: the built CLI in child processes, on the minimal adapter, a
@@ -23,7 +24,7 @@ interface Run {
 
 function env(): NodeJS.ProcessEnv {
   const e = { ...process.env };
-  for (const k of Object.keys(e)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete e[k];
+  for (const k of [...RUN_ENV, ENV.mnistDir]) delete e[k];
   return e;
 }
 
@@ -103,7 +104,7 @@ describe('mnist-spec conform', () => {
       'model:build:layers:recipe=004-mlp',
     ]);
     const forward = r.specs.find((s) => s.id === 'inference:forward:recipe=001')!;
-    expect(forward).toMatchObject({ name: 'minimal-adapter > inference:forward:recipe=001', status: 'pass', file: 'spec/inference/forward.spec.ts' });
+    expect(forward).toMatchObject({ name: 'minimal-adapter > inference:forward:recipe=001', status: 'pass', file: 'spec/conformance/inference/forward.spec.ts' });
     expect(forward.claim?.source).toMatch(/^seeds\/001_/);
     expect(forward.bound).toMatch(/max \|p − p_keras\|/);
     expect(runs.merged!.stdout).toMatch(/CONFORMS: 5 pass, 0 fail, 0 skip \(5 specs\)/);
@@ -154,9 +155,9 @@ describe('mnist-spec conform', () => {
 
   it('merges vitest --reporter=json results of a plain sharded vitest run', async () => {
     const out = join(scratch, 'vitest.json');
-    const v = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`], {
+    const v = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/conformance/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`], {
       cwd: ROOT,
-      env: { ...env(), MNIST_SPEC_IMPL: ADAPTER },
+      env: { ...env(), [ENV.impl]: ADAPTER },
       encoding: 'utf8',
     });
     expect(v.status, v.stderr).toBe(0);

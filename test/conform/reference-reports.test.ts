@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPORT_SCHEMA_VERSION, type ConformanceReport } from '../../src/conform/report.js';
 import { REPORT_FILES } from '../../src/conform/write.js';
+import { withRole } from '../../src/impl/registry.js';
 
 /**
  * The committed reference reports of the shipped implementations (`npm run conform:reports`): all four
@@ -11,7 +12,7 @@ import { REPORT_FILES } from '../../src/conform/write.js';
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-describe.each(['tfjs', 'onnxruntime'])('reports/%s', (impl) => {
+describe.each(withRole('reference-report'))('reports/%s', (impl) => {
   const dir = join(root, 'reports', impl);
   it('holds the four report files', () => {
     for (const f of REPORT_FILES) expect(existsSync(join(dir, f)), `${dir}/${f}`).toBe(true);

@@ -1,7 +1,7 @@
 import { loadEmbedded } from '../../src/data/embedded.js';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, summarize, toSpecResult, type ConformanceReport } from '../../src/conform/report.js';
 import type { ResultLine } from '../../src/conform/protocol.js';
-import { machineInfo } from '../../src/reproduce/run.js';
+import { machineInfo } from '../../src/util/machine.js';
 
 /** A report with one spec of every status, a training history, a confusion matrix and misclassified digits. */
 export function sampleReport(): ConformanceReport {

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src/errors.js';
 import { expectationFor, parseExpectations, skipPatterns } from '../../src/conform/expectations.js';
 import { listFaults } from '../../src/conform/faults.js';
-import { implementationName } from '../../src/conform/names.js';
-import { matchesQuery, querySource, testNamePattern } from '../../src/conform/query.js';
+import { implementationName } from '../../src/impl/registry.js';
+import { matchesQuery, queryReachesPrefix, querySource, testNamePattern } from '../../src/conform/query.js';
 import { linesFromVitestJson, mergeReports, toSpecResult, type ConformanceReport } from '../../src/conform/report.js';
-import { conformSpecFiles } from '../../src/conform/run.js';
+import { conformanceSpecFiles } from '../../src/conform/run.js';
 import { renderHtml } from '../../src/conform/render/html.js';
 import { renderJunit } from '../../src/conform/render/junit.js';
 import { renderMarkdown } from '../../src/conform/render/markdown.js';
@@ -36,7 +36,7 @@ describe('queries', () => {
   it('become a vitest name pattern that matches with or without the file, and leaves exclusions out', () => {
     const re = new RegExp(testNamePattern(['tfjs', 'my.impl'], ['model:*'], ['tfjs > model:summary:recipe=001']));
     expect(re.test('tfjs model:build:layers:recipe=001')).toBe(true);
-    expect(re.test('spec/model/build.spec.ts tfjs model:build:layers:recipe=001')).toBe(true);
+    expect(re.test('spec/conformance/model/build.spec.ts tfjs model:build:layers:recipe=001')).toBe(true);
     expect(re.test('my.impl model:build:layers:recipe=001')).toBe(true);
     expect(re.test('myximpl model:build:layers:recipe=001')).toBe(false);
     expect(re.test('tfjs model:summary:recipe=001')).toBe(false);
@@ -181,18 +181,25 @@ describe('writing reports', () => {
 });
 
 describe('spec selection', () => {
-  it('runs only spec files that register per-implementation specs, narrowed by the queries', () => {
-    const all = conformSpecFiles();
-    expect(all.some((f) => f.endsWith('inference/forward.spec.ts'))).toBe(true);
-    // registered through a helper module (spec/notebooks/outcomes.ts), not in the file itself
-    expect(all.some((f) => /notebooks[\\/]outcomes-mlp\.spec\.ts$/.test(f))).toBe(true);
-    expect(conformSpecFiles(undefined, ['notebook:outcome:*']).some((f) => /outcomes-mlp/.test(f))).toBe(true);
-    expect(all.some((f) => /spec[\\/](data|preprocess|conform)[\\/]/.test(f))).toBe(false);
-    const narrow = conformSpecFiles(undefined, ['inference:forward:*', 'train:optimizer:rmsprop:*']);
-    const names = narrow.map((f) => f.split(/[\\/]/).slice(-2).join('/'));
-    expect(names).toContain('inference/forward.spec.ts');
-    expect(names).toContain('train/optimizers.spec.ts'); // its ids are `train:optimizer:${c.id}`
-    expect(names.some((n) => n.startsWith('model/'))).toBe(false);
+  it('runs the spec files under spec/conformance/, narrowed by the queries to those whose id prefix they reach', () => {
+    const all = conformanceSpecFiles();
+    const rel = (fs: string[]): string[] => fs.map((f) => f.split(/[\\/]spec[\\/]conformance[\\/]/)[1]!.split('\\').join('/'));
+    expect(rel(all)).toContain('inference/forward.spec.ts');
+    expect(rel(all)).toContain('notebook/outcome.mlp.spec.ts');
+    expect(all.every((f) => /[\\/]spec[\\/]conformance[\\/]/.test(f))).toBe(true);
+    expect(rel(conformanceSpecFiles(undefined, ['notebook:outcome:*']))).toEqual(['notebook/outcome.000-scaled.spec.ts', 'notebook/outcome.000.spec.ts', 'notebook/outcome.cnn.spec.ts', 'notebook/outcome.mlp.spec.ts']);
+    expect(rel(conformanceSpecFiles(undefined, ['inference:forward:*', 'train:optimizer:rmsprop:*']))).toEqual(['inference/forward.spec.ts', 'train/optimizer.spec.ts']);
+    expect(rel(conformanceSpecFiles(undefined, ['*:recipe=001']))).toEqual(rel(all));
+    expect(conformanceSpecFiles(undefined, ['inference:forwar'])).toEqual([]);
+  });
+  it('reaches a file prefix exactly when some id under it can match', () => {
+    expect(queryReachesPrefix('model:summary:recipe=001', 'model:summary')).toBe(true);
+    expect(queryReachesPrefix('model:summary', 'model:summary')).toBe(false); // an id has more after the prefix
+    expect(queryReachesPrefix('model:*', 'model:summary')).toBe(true);
+    expect(queryReachesPrefix('mod*', 'model:summary')).toBe(true);
+    expect(queryReachesPrefix('model:summary:*', 'model:weights')).toBe(false);
+    expect(queryReachesPrefix('model:summary:re*', 'model:summary')).toBe(true);
+    expect(queryReachesPrefix('*', 'anything')).toBe(true);
   });
   it('names a module by its file, an index module by its directory', () => {
     expect(implementationName('tfjs')).toBe('tfjs');

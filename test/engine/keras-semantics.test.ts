@@ -73,7 +73,7 @@ describe('engine: Keras 2.2 optimizers', () => {
   for (const opt of cases) {
     test(JSON.stringify(opt), async () => {
       await withModel(linear, 1, async (model) => {
-        const [w0, b0] = (await model.getWeights()).map((w) => Array.from(w.tensor.data));
+        const [w0] = (await model.getWeights()).map((w) => Array.from(w.tensor.data));
         // A non-zero bias start, so bias updates are not all alike.
         const b = [0.25, -0.5];
         await model.setWeights([tensor(w0!, [3, 2]), tensor(b, [2])]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/conform/build.js';
+import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
 
 /**
  * `mnist-spec conform --impl exec:…` and the shipped process implementations, as a user runs them (the built

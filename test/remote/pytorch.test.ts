@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runConformanceOfMany } from '../../src/conform/run.js';
-import { ensureBuilt } from '../../spec/conform/build.js';
+import { ensureBuilt } from '../../spec/support/build.js';
 
 /**
  * pytorch-defaults is the shipped example of the commonest porting mistake: the same PyTorch model code as

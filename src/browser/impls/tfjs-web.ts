@@ -83,7 +83,7 @@ export function tfjsWebImplementation(backend: TfjsWebBackend, setup: BackendSet
     // PROD silences tfjs's console banners; it changes no math.
     tf.enableProdMode();
     await setup.register();
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await tf.setBackend(backend);
     } catch (e) {

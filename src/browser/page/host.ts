@@ -16,7 +16,6 @@ export interface PageHost {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var __mnistSpec: PageHost | undefined;
 }
 

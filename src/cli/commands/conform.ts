@@ -6,17 +6,17 @@ import { join, resolve } from 'node:path';
 import { ArgumentError } from '../../errors.js';
 import { loadExpectations, type Expectations } from '../../conform/expectations.js';
 import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
-import { implementationName } from '../../conform/names.js';
 import { checkQuery } from '../../conform/query.js';
 import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
 import type { ReporterLine, ResultLine } from '../../conform/protocol.js';
-import { PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
+import { listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
-import { isShippedName, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { implementationName, isShippedName, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
 import { isExecSpec } from '../../impl/remote/exec-spec.js';
+import { currentTier } from '../../harness/tiers.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { machineInfo } from '../../reproduce/run.js';
+import { machineInfo } from '../../util/machine.js';
 import { VERSION } from '../../version.js';
 
 interface ConformOptions {
@@ -30,6 +30,8 @@ interface ConformOptions {
   timeout?: number;
   watchdogGrace?: number;
   strict?: boolean;
+  list?: boolean;
+  json?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, checkQuery(v)];
@@ -166,8 +168,17 @@ export function registerConform(program: Command): void {
     .option('--timeout <seconds>', 'per-spec timeout for every spec, instead of each spec\'s own', positive('--timeout'))
     .option('--watchdog-grace <seconds>', 'how long past its timeout a spec that blocks may stay silent before the runner is killed and restarted without it', positive('--watchdog-grace'), 15)
     .option('--strict', 'an unexpected pass fails the run too')
+    .option('--list', 'list the specs the queries select, with the behaviours of the contract each judges (CONTRACT.md); run nothing')
+    .option('--json', 'with --list: JSON (id, file, claim, tier, tags, needs, judges)')
     .enablePositionalOptions()
     .action(async (opts: ConformOptions) => {
+      if (opts.list) {
+        const listed = await listConformance({ queries: opts.query });
+        if (!listed.length) throw new ArgumentError('--query', `no conformance spec matches ${opts.query.join(' ')}`);
+        if (opts.json) process.stdout.write(JSON.stringify(listed.map((l) => ({ id: l.id, file: l.file, claim: l.record.claim, tier: l.record.tier, tags: l.record.tags, needs: l.record.needs, judges: l.record.judges, stochastic: l.record.stochastic })), null, 1) + '\n');
+        else for (const l of listed) process.stdout.write(`${l.id}  [${l.record.tier}] ${(l.record.judges ?? []).join(', ')}\n`);
+        return;
+      }
       if (!opts.impl) throw new ArgumentError('--impl', 'name a shipped implementation or a module path');
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
       const shard = checkShard(opts.shard);
@@ -230,7 +241,7 @@ export function registerConform(program: Command): void {
           implementation: { name: impl, module: impl },
           machine: machineInfo(),
           data: { embedded: null, full: null, note: 'merged from raw vitest results: data provenance not recorded' },
-          run: { command: `mnist-spec conform merge ${files.join(' ')}`, tier: process.env.MNIST_SPEC_TIER ?? 'fast', queries: ['*'], shards: [], expectationsFile: expectations?.file ?? null, startedAt: now, finishedAt: now, wallSeconds: 0, specFiles: [...new Set(mine.map((l) => l.file))], watchdogKills: 0, errors: [] },
+          run: { command: `mnist-spec conform merge ${files.join(' ')}`, tier: currentTier(), queries: ['*'], shards: [], expectationsFile: expectations?.file ?? null, startedAt: now, finishedAt: now, wallSeconds: 0, specFiles: [...new Set(mine.map((l) => l.file))], watchdogKills: 0, errors: [] },
           summary: summarize(specs, !!opts.strict),
           specs,
         });

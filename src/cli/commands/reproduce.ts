@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadData } from '../../data/load.js';
 import { ArgumentError } from '../../errors.js';
-import { loadImplementation } from '../../impl/registry.js';
+import { loadImplementation, theOneWithRole } from '../../impl/registry.js';
 import { getRecipe, NOTEBOOK_RECIPES, RECIPES } from '../../recipes/index.js';
 import { formatMisclassified, writeNotebookFiles } from '../../reproduce/outputs.js';
 import { reproduceRun, type RunRecord } from '../../reproduce/run.js';
@@ -25,7 +25,7 @@ export function registerReproduce(program: Command): void {
     .option('--data <dir|embedded>', 'MNIST directory of IDX files, or "embedded" (default: MNIST_DIR, Keras cache, embedded)')
     .option('--epochs <n>', 'epochs (default: the notebook budget)', intArg('--epochs'))
     .option('--seed <s>', 'seed for initial weights, shuffling and dropout', intArg('--seed'), 1)
-    .option('--impl <name|path>', 'implementation (tfjs for the TensorFlow.js reference)', 'engine')
+    .option('--impl <name|path>', `implementation (${theOneWithRole('reference')} for the reference)`, theOneWithRole('reproduce'))
     .option('--out <dir>', 'where run records go', 'reports/runs')
     .option('--json', 'print the run record(s) as JSON instead of the Keras-style log')
     .action(async (recipeArg: string, opts: { data?: string; epochs?: number; seed: number; impl: string; out: string; json?: boolean }) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatSummary } from '../../arch/summary.js';
 import { resolveArchitecture } from '../../arch/resolve.js';
-import { loadImplementation } from '../../impl/registry.js';
+import { loadImplementation, theOneWithRole } from '../../impl/registry.js';
 import { getRecipe, RECIPES } from '../../recipes/index.js';
 
 /** `mnist-spec summary <recipe>`: the Keras 2 model.summary() of a recipe, as an implementation builds it. */
@@ -10,7 +10,7 @@ export function registerSummary(program: Command): void {
     .command('summary')
     .description(`print the Keras model.summary() of a recipe (${[...RECIPES.keys()].join(', ')})`)
     .argument('<recipe>', 'recipe id, e.g. 001 or 004-cnn')
-    .option('--impl <name|path>', 'implementation that builds the model', 'tfjs')
+    .option('--impl <name|path>', 'implementation that builds the model', theOneWithRole('reference'))
     .action(async (recipeId: string, opts: { impl: string }) => {
       const recipe = getRecipe(recipeId);
       const impl = await loadImplementation(opts.impl);

@@ -40,7 +40,7 @@ class Kernels {
   }
 }
 
-function withKernels(backend: {}, body: (k: Kernels) => Info): Info {
+function withKernels(backend: object, body: (k: Kernels) => Info): Info {
   const k = new Kernels(backend as tf.KernelBackend);
   try {
     return k.finish(body(k));
@@ -77,7 +77,7 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf
  * (64×26×26×32 input, 3×3×32×32 kernel: 36 ms, against 72 ms for kh·kw sliced matrix products and
  * 545 ms for the backend's Conv3DBackpropFilterV2 read as 2-D.)
  */
-function conv2DBackpropFilter({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: {} }): Info {
+function conv2DBackpropFilter({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: object }): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   const c = convInfo(x.shape, a.filterShape, a);
@@ -103,7 +103,7 @@ function conv2DBackpropFilter({ inputs, attrs, backend }: { inputs: tf.NamedTens
  * rotated 180° and with its channel axes swapped. Strided convolutions keep the backend's kernel.
  */
 function conv2DBackpropInput(original: tf.KernelConfig) {
-  return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: {} }): Info => {
+  return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: object }): Info => {
     const { dy, filter } = inputs as { dy: Info; filter: Info };
     const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
     const c = convInfo(a.inputShape, filter.shape, a);
@@ -126,7 +126,7 @@ function conv2DBackpropInput(original: tf.KernelConfig) {
  * So the multiply transposes first: the same products, summed in XNNPACK's order.
  */
 function matMulWithoutTranspose(original: tf.KernelConfig) {
-  return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: {} }): Info => {
+  return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: object }): Info => {
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return original.kernelFunc({ inputs, attrs: attrs!, backend }) as Info;
     return withKernels(backend, (k) => {
@@ -152,7 +152,7 @@ function matMulWithoutTranspose(original: tf.KernelConfig) {
  * TensorFlow does) and sums where windows share an input; other pools keep the backend's kernel.
  */
 function maxPoolGrad(original: tf.KernelConfig) {
-  return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: {} }): Info => {
+  return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: object }): Info => {
     const { dy, input } = inputs as { dy: Info; input: Info };
     const a = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
     const c = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);

@@ -1,0 +1,41 @@
+import { expect } from 'vitest';
+import { compareArgmax, compareClose } from '../../../src/golden/compare.js';
+import { MODEL_FILE } from '../../../src/golden/manifest.js';
+import { importOnnx } from '../../../src/onnx/import.js';
+import { getRecipe } from '../../../src/recipes/index.js';
+import { contract } from '../../../src/harness/claims.js';
+import { conformanceSpecs } from '../../../src/harness/spec.js';
+import { golden, goldenBound, goldenManifest, GOLDEN_README } from '../../support/golden.js';
+
+/** Every implementation given the golden models' weights (golden/, npm run golden) reproduces their outputs. */
+const spec = conformanceSpecs(import.meta.url);
+
+for (const id of Object.keys(goldenManifest.recipes)) {
+  const recipe = getRecipe(id);
+  spec(
+    {
+      params: { recipe: id },
+      judges: ['end-to-end:golden'],
+      claim: contract(GOLDEN_README, 'Every implementation given the golden weights reproduces output_0.pb within the declared tolerances.'),
+      needs: { layers: [...new Set(recipe.arch.layers.map((l) => l.type))] },
+    },
+    async (ctx) => {
+      const g = golden(id);
+      const tol = g.entry.tolerances;
+      const imported = importOnnx(g.model, `golden/${id}/${MODEL_FILE}`);
+      const model = await ctx.impl.build(imported.arch, { seed: 1 });
+      try {
+        await model.setWeights(imported.weights);
+        const got = await model.predict(g.input.tensor, { batchSize: 128 });
+        expect(got.shape).toEqual(g.output.tensor.shape);
+        const c = compareClose(got.data, g.output.tensor.data, tol.implementations);
+        const a = compareArgmax(got.data, g.output.tensor.data, got.shape[1]!, tol.argmax.minMargin);
+        ctx.record({ maxAbs: c.maxAbs, outside: c.outside, argmaxDisagreements: a.disagreements.length, nearTies: a.exempt }, `${goldenBound(tol.implementations)}; argmax agrees where the margin ≥ ${tol.argmax.minMargin}`);
+        expect(c.outside, `values outside ${goldenBound(tol.implementations)}; worst ${JSON.stringify(c.worst)}`).toBe(0);
+        expect(a.disagreements, 'rows predicting another class than output_0.pb').toEqual([]);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
+}

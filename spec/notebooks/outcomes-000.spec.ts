@@ -1,4 +1,0 @@
-import { outcomeSpecs } from './outcomes.js';
-
-// Seed 000 as it ran, on unscaled pixels (100 epochs in the full tier): a file of its own, see outcomes.ts.
-outcomeSpecs((recipe) => recipe.id === '000');

@@ -1,0 +1,74 @@
+import type { Architecture } from '../arch/types.js';
+import type { BuildOptions, Capabilities, Implementation, ImplementationInfo, Model } from '../impl/interface.js';
+import { implementationName, loadImplementation, withRole } from '../impl/registry.js';
+import { ENV } from './env.js';
+import { guardModel } from './guard.js';
+
+/**
+ * Which implementations a run judges, and how: each is loaded on first use (spec files register their specs by
+ * name at collection time, but only a spec that runs pays for starting a runtime), and every model it builds
+ * comes back guarded against the interface's contract (guard.ts).
+ */
+export class LazyImplementation implements Implementation {
+  private loaded: Implementation | undefined;
+  private loading: Promise<Implementation> | undefined;
+  constructor(
+    /** The shipped name, or the module file's base name for a module path. */
+    readonly name: string,
+    private readonly nameOrPath: string,
+  ) {}
+  async load(): Promise<Implementation> {
+    this.loading ??= loadImplementation(this.nameOrPath).then((impl) => (this.loaded = impl));
+    return this.loading;
+  }
+  private get real(): Implementation {
+    if (!this.loaded) throw new Error(`implementation "${this.name}" used before it was loaded`);
+    return this.loaded;
+  }
+  get version(): string {
+    return this.real.version;
+  }
+  get capabilities(): Capabilities {
+    return this.real.capabilities;
+  }
+  get unavailable(): string | undefined {
+    return this.real.unavailable;
+  }
+  async info(): Promise<ImplementationInfo> {
+    return (await this.load()).info();
+  }
+  /** Models come back guarded: whatever they return is checked against the interface (see guard.ts). */
+  async build(arch: Architecture, options?: BuildOptions): Promise<Model> {
+    return guardModel(await (await this.load()).build(arch, options), arch, this.name);
+  }
+  async close(): Promise<void> {
+    if (this.loaded) await this.loaded.close?.();
+  }
+}
+
+let underTest: LazyImplementation[] | undefined;
+
+/**
+ * MNIST_SPEC_IMPL: comma-separated shipped names or module paths, or a JSON array of them (how `conform` passes
+ * an `exec:` command, which may hold commas); default the registry's `under-test` role.
+ */
+export function implementationsUnderTest(): LazyImplementation[] {
+  const requested = process.env[ENV.impl] ?? withRole('under-test').join(',');
+  underTest ??= (requested.trim().startsWith('[') ? (JSON.parse(requested) as string[]) : requested.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => new LazyImplementation(implementationName(s), s));
+  return underTest;
+}
+
+/**
+ * Why `name` does not train in the full tier of this run, or undefined when it does. The full tier's trainings are
+ * the notebooks' own budgets (000 and 000-scaled are 100 epochs each): minutes with the engine, over an hour with
+ * tfjs on wasm. Unless MNIST_SPEC_IMPL names the implementations (as `mnist-spec conform --tier full --impl X`
+ * does), only the registry's full-tier trainers train there; the others skip saying so.
+ */
+export function fullTierTrainingSkip(name: string): string | undefined {
+  const trainers = withRole('full-tier-trainer');
+  if (process.env[ENV.impl] || trainers.includes(name)) return undefined;
+  return `the full tier trains with ${trainers.join(', ')} by default: name this implementation in ${ENV.impl} to train it at the notebooks' budgets`;
+}

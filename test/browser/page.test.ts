@@ -9,6 +9,7 @@ import { decodeTensorPb } from '../../src/golden/tensor-pb.js';
 import { loadImplementation } from '../../src/impl/registry.js';
 import { importOnnx } from '../../src/onnx/import.js';
 import { getRecipe } from '../../src/recipes/index.js';
+import type { Architecture } from '../../src/arch/types.js';
 
 /**
  * Browser implementations in Debian's headless Chromium (src/browser/): tfjs on the page's WebAssembly
@@ -75,6 +76,25 @@ describe.skipIf(!available)('a module that cannot become a page implementation',
   it('is refused with the reason', async () => {
     await expect(openBrowserImplementation('test/fixtures/browser/throws-at-load.ts')).rejects.toThrow(/threw while loading: .*boom while loading/);
     await expect(openBrowserImplementation('test/fixtures/browser/not-an-implementation.ts')).rejects.toThrow(/default export is not an Implementation/);
+  }, 120_000);
+});
+
+describe.skipIf(!available)('a page that hangs', () => {
+  it('fails the call at the protocol timeout, loses its models, and the next call gets a fresh page', async () => {
+    const impl = await openBrowserImplementation('test/fixtures/browser/hangs.ts', { callTimeoutMs: 3000 });
+    try {
+      const arch: Architecture = { kind: 'sequential', inputShape: [4], layers: [{ type: 'Dense', units: 3, activation: 'softmax' }] };
+      const model = await impl.build(arch, { seed: 1 });
+      const ok = await model.predict({ shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) });
+      expect(ok.shape).toEqual([1, 3]);
+      await expect(model.predict({ shape: [1, 4], data: new Float32Array([42, 0, 0, 0]) })).rejects.toMatchObject({ name: 'ProtocolError', kind: 'timeout' });
+      await expect(model.predict({ shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) })).rejects.toMatchObject({ name: 'ProtocolError', kind: 'lost' });
+      const again = await impl.build(arch, { seed: 1 });
+      const p = await again.predict({ shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) });
+      expect(Array.from(p.data)).toEqual(Array.from(ok.data));
+    } finally {
+      await impl.close();
+    }
   }, 120_000);
 });
 

@@ -53,7 +53,7 @@ const MAY_IMPORT = {
   impl: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract'],
   // It wraps implementations (tfjs, onnxruntime) for the page and speaks the protocol (src/impl/remote).
   browser: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract', 'impl'],
-  harness: ['base', 'arch', 'data', 'train', 'contract'],
+  harness: ['base', 'arch', 'data', 'train', 'contract', 'reference'],
   reproduce: ['base', 'data', 'preprocess', 'recipes', 'train', 'contract'],
   golden: ['base', 'data', 'onnx', 'preprocess', 'recipes', 'reproduce', 'train', 'contract'],
   check: ['base', 'arch', 'data', 'preprocess', 'train', 'contract', 'onnx', 'keras', 'recipes', 'harness'],

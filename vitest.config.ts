@@ -24,6 +24,8 @@ export default defineConfig({
     // Both cores: the training specs of different files then run side by side (vitest's default here is one).
     maxWorkers: 2,
     sequence: { sequencer: LongestTrainingFirst },
+    // onnxruntime-node's telemetry writes a device id under ~/.cache and files into the temp dir: off (src/util/no-telemetry.ts).
+    env: { ORT_DISABLE_TELEMETRY: process.env.ORT_DISABLE_TELEMETRY ?? '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

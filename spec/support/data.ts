@@ -1,33 +1,12 @@
+/** Synthetic MNIST-shaped data and its files, for the suite's own format specs (the real data sets: src/harness/data.ts). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IDX_NAMES } from '../../src/data/canonical.js';
 import { encodeIdx } from '../../src/data/idx.js';
-import { loadData } from '../../src/data/load.js';
 import { encodeNpz } from '../../src/data/npz.js';
 import type { MnistData } from '../../src/data/types.js';
 import { DataFormatError } from '../../src/errors.js';
 import { tensor, type U8Tensor } from '../../src/tensor.js';
-
-/**
- * The data sets specs read, loaded at most once per test process (each spec file runs in its own) and
- * shared: treat the arrays as read-only.
- */
-let embedded: Promise<MnistData> | undefined;
-let full: Promise<MnistData> | undefined;
-
-/** The embedded 10,000 images with the fixed embedded-v1 split (src/data/embedded.ts). */
-export function embeddedData(): Promise<MnistData> {
-  embedded ??= loadData({ data: 'embedded' });
-  return embedded;
-}
-
-/** The full set from MNIST_DIR. Only for specs declared `needs: { fullData: true }`, which skip without it. */
-export function fullData(): Promise<MnistData> {
-  const dir = process.env.MNIST_DIR;
-  if (!dir) throw new Error('fullData() needs MNIST_DIR: declare the spec with needs: { fullData: true }');
-  full ??= loadData({ data: dir });
-  return full;
-}
 
 /** The DataFormatError `fn` throws, or undefined when it returns: any other exception fails the spec. */
 export function formatErrorOf(fn: () => unknown): DataFormatError | undefined {

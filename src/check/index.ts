@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { modelWeightSpecs, paramCountOf, resolveArchitecture, type ParamCount } from '../arch/resolve.js';
 import type { Architecture } from '../arch/types.js';
@@ -16,7 +16,7 @@ import { toCategorical } from '../preprocess/index.js';
 import { shapeString, type F32Tensor } from '../tensor.js';
 import { argmaxRow, evaluateProbabilities } from '../train/metrics.js';
 import type { LossName } from '../train/config.js';
-import { sha256 } from '../util/fs.js';
+import { checkInputFile, sha256 } from '../util/fs.js';
 import { claimProblem, contract, keras, kerasProvenance, seed, type Claim } from '../harness/claims.js';
 import { PROBABILITY_SUM_TOLERANCE, probabilityRowError } from '../harness/guard.js';
 import { specId, type Params } from '../harness/ids.js';
@@ -63,6 +63,11 @@ export const AGREEMENT_MAX_ABS = 1e-4;
 export const AGREEMENT_MIN_ARGMAX = 0.999;
 /** Keras's printed loss is a float32 mean over batches; ours a float64 mean of float32 probabilities (observed |Δ| ≤ 1.4e-8). */
 export const KERAS_LOSS_TOLERANCE = 1e-5;
+/**
+ * The largest notebook model (004's wide MLP) is a few MB of float32 weights, and a Keras file with its
+ * optimizer state about three times that; a file over 256 MiB is not one of them and is not read.
+ */
+export const MAX_MODEL_BYTES = 256 * 2 ** 20;
 /** The inputs a notebook feeds: flat 784, a 28×28 image (Flatten inside), or 28×28×1 for Conv2D. */
 const INPUT_SHAPES: Record<string, InputPrep> = { '784': 'flat-scaled', '28,28': 'image-scaled', '28,28,1': 'image-channels-scaled' };
 
@@ -165,8 +170,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const log = opts.log ?? ((): void => undefined);
   const recipe = opts.recipe === undefined ? undefined : getRecipeArg(opts.recipe);
   const file = basename(opts.model);
-  const info = await stat(opts.model).catch(() => undefined);
-  if (!info?.isFile()) throw new ArgumentError('<model>', `${opts.model}: no such file`);
+  await checkInputFile(opts.model, '<model>', { maxBytes: MAX_MODEL_BYTES, what: 'a model of these notebooks' });
   const bytes = new Uint8Array(await readFile(opts.model));
   const digest = sha256(bytes);
   const model = await loadModel(bytes, file, recipe);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ArgumentError } from '../errors.js';
+import { checkInputFile, fsArgumentError } from '../util/fs.js';
 import { checkQuery, matchesQuery, querySource } from './query.js';
 
 /**
@@ -58,13 +59,14 @@ export function parseExpectations(text: string, file: string): Expectations {
   return { file, ...(typeof o.implementation === 'string' ? { implementation: o.implementation } : {}), expectations };
 }
 
+/** An expectations file lists patterns and reasons: a few KB. Over this it is not one, and is not read. */
+const MAX_EXPECTATIONS_BYTES = 16 * 2 ** 20;
+
 export async function loadExpectations(file: string): Promise<Expectations> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ArgumentError('--expectations', `cannot read ${file}: ${(e as Error).message}`);
-  }
+  await checkInputFile(file, '--expectations', { maxBytes: MAX_EXPECTATIONS_BYTES, what: 'an expectations file' });
+  const text = await readFile(file, 'utf8').catch((e: unknown) => {
+    throw fsArgumentError('--expectations', file, e);
+  });
   return parseExpectations(text, file);
 }
 

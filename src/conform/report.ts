@@ -86,9 +86,25 @@ export interface Summary {
   skip: number;
   expectedFail: number;
   unexpectedPass: number;
-  /** Nothing unexpected failed: the exit status of `conform` is 0. */
+  /**
+   * The implementation conforms, the exit status of `conform` is 0: at least one spec passed, none failed
+   * (nor, under --strict, passed unexpectedly), and the run had no error outside the specs.
+   */
   ok: boolean;
+  /** Specs that ran to a verdict (everything but skips). */
+  judged?: number;
+  /** Specs whose claim is a seed notebook's printed text, and how many of them were judged (not skipped). */
+  notebookClaims?: { judged: number; total: number };
+  /** conforms; conforms-partial (some notebook claims skipped); does-not-conform; nothing-judged (no pass, no fail). */
+  verdict?: Verdict;
+  /** Errors outside any spec, counted against `ok`. */
+  runErrors?: number;
 }
+
+export type Verdict = 'conforms' | 'conforms-partial' | 'does-not-conform' | 'nothing-judged';
+
+/** A claim a seed notebook printed (`seeds/001_….txt`), rather than a contract or Keras's documentation. */
+export const isNotebookClaim = (s: Pick<SpecResult, 'claim'>): boolean => !!s.claim && /^seeds\/\d{3}_/.test(s.claim.source);
 
 const firstLine = (s: string | undefined): string | undefined => s?.split('\n').find((l) => l.trim())?.trim();
 
@@ -132,7 +148,13 @@ export function toSpecResult(line: ResultLine, expectations?: Expectations): Spe
   };
 }
 
-export function summarize(specs: readonly SpecResult[], strict = false): Summary {
+/**
+ * The counts and the verdict of a run. A verdict needs a judgement: no pass (every spec skipped, or none
+ * selected) is never `ok`, and neither is an error outside the specs (a crashed worker, a spec file that
+ * failed to load). When notebook claims were skipped the verdict is `conforms-partial`, shown as
+ * `CONFORMS (partial: N of M notebook claims judged)`.
+ */
+export function summarize(specs: readonly SpecResult[], strict = false, runErrors = 0): Summary {
   const count = (s: Status): number => specs.filter((x) => x.status === s).length;
   const s = {
     total: specs.length,
@@ -142,7 +164,12 @@ export function summarize(specs: readonly SpecResult[], strict = false): Summary
     expectedFail: count('expected-fail'),
     unexpectedPass: count('unexpected-pass'),
   };
-  return { ...s, ok: s.fail === 0 && (!strict || s.unexpectedPass === 0) };
+  const failed = s.fail > 0 || (strict && s.unexpectedPass > 0) || runErrors > 0;
+  const ok = !failed && s.pass > 0;
+  const notebook = specs.filter(isNotebookClaim);
+  const notebookClaims = { judged: notebook.filter((x) => x.status !== 'skip').length, total: notebook.length };
+  const verdict: Verdict = failed ? 'does-not-conform' : !ok ? 'nothing-judged' : notebookClaims.judged < notebookClaims.total ? 'conforms-partial' : 'conforms';
+  return { ...s, ok, judged: s.total - s.skip, notebookClaims, verdict, runErrors };
 }
 
 /** Order specs for reading: by id, the implementation-independent ones first. */
@@ -184,7 +211,7 @@ export function mergeReports(reports: readonly ConformanceReport[], strict = fal
       watchdogKills: reports.reduce((a, r) => a + r.run.watchdogKills, 0),
       errors: reports.flatMap((r) => r.run.errors),
     },
-    summary: summarize(specs, strict),
+    summary: summarize(specs, strict, reports.reduce((a, r) => a + r.run.errors.length, 0)),
     specs,
   };
 }

@@ -13,6 +13,17 @@ import type { ReporterLine, ResultLine, SpecState } from './protocol.js';
  *   MNIST_SPEC_RESULTS=results-1.jsonl npx vitest run --shard=1/3 --reporter=default --reporter=./node_modules/mnist-spec/dist/conform/reporter.js
  * then `mnist-spec conform merge results-*.jsonl`.
  */
+/** A log line or error kept in a report is cut to this many characters (an implementation once logged a 1 MiB line). */
+export const MAX_LOG_LINE = 4096;
+export const MAX_ERROR_TEXT = 16_384;
+/** Log lines kept per spec. */
+export const MAX_LOG_LINES = 200;
+
+/** `s` cut to `max` characters, saying how much was cut. */
+export function capText(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters cut)` : s;
+}
+
 export default class ConformReporter implements Reporter {
   private readonly file: string | undefined;
   private root = process.cwd();
@@ -37,7 +48,7 @@ export default class ConformReporter implements Reporter {
   onUserConsoleLog(log: { content: string; taskId?: string; type: 'stdout' | 'stderr' }): void {
     if (!log.taskId) return;
     const list = this.logs.get(log.taskId) ?? [];
-    if (list.length < 200) list.push((log.type === 'stderr' ? '[stderr] ' : '') + log.content.replace(/\n$/, ''));
+    if (list.length < MAX_LOG_LINES) list.push(capText((log.type === 'stderr' ? '[stderr] ' : '') + log.content.replace(/\n$/, ''), MAX_LOG_LINE));
     this.logs.set(log.taskId, list);
   }
 
@@ -51,7 +62,7 @@ export default class ConformReporter implements Reporter {
     if (test.options.mode !== 'run') return;
     const result = test.result();
     const state: SpecState = result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : result.state === 'skipped' ? 'skipped' : 'pending';
-    const errors = (result.errors ?? []).map((e) => [e.message, e.diff ? `\n${e.diff}` : '', e.stack ? `\n${e.stack}` : ''].join(''));
+    const errors = (result.errors ?? []).slice(0, 20).map((e) => capText([e.message, e.diff ? `\n${e.diff}` : '', e.stack ? `\n${e.stack}` : ''].join(''), MAX_ERROR_TEXT));
     const line: ResultLine = {
       t: 'result',
       name: nameOf(test),
@@ -67,11 +78,11 @@ export default class ConformReporter implements Reporter {
   }
 
   onTestModuleEnd(module: TestModule): void {
-    this.write({ t: 'module-end', file: this.fileOf(module), errors: module.errors().map((e) => e.message) });
+    this.write({ t: 'module-end', file: this.fileOf(module), errors: module.errors().map((e) => capText(e.message, MAX_ERROR_TEXT)) });
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<{ message: string }>, reason: TestRunEndReason): void {
-    this.write({ t: 'run-end', errors: unhandled.map((e) => e.message), reason });
+    this.write({ t: 'run-end', errors: unhandled.map((e) => capText(e.message, MAX_ERROR_TEXT)), reason });
   }
 }
 

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
 import { execSpecForRunner, implementationName, isExecSpec, isShippedName, loadImplementation, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
+import { makeTempDir, onInterrupt, removeTempDir } from '../util/cleanup.js';
 import { gitState } from '../util/git.js';
 import { machineInfo } from '../util/machine.js';
 import { VERSION } from '../version.js';
@@ -90,7 +90,7 @@ export async function listConformance(opts: { queries?: string[]; root?: string;
   const queries = opts.queries?.length ? opts.queries : ['*'];
   const files = conformanceSpecFiles(root, queries);
   if (!files.length) return [];
-  const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-list-'));
+  const scratch = makeTempDir('mnist-spec-list-');
   try {
     const results = join(scratch, 'listed.jsonl');
     // Specs register under an implementation's name; collecting never loads it, so the reference's name serves.
@@ -109,7 +109,7 @@ export async function listConformance(opts: { queries?: string[]; root?: string;
     }
     return [...seen.values()].sort((a, b) => a.id.localeCompare(b.id));
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeTempDir(scratch);
   }
 }
 
@@ -188,11 +188,16 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const graceMs = opts.graceMs ?? 15_000;
   const files = conformanceSpecFiles(root, queries);
   const started = Date.now();
-  const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-conform-'));
+  // Removed on SIGINT/SIGTERM too (src/util/cleanup.ts).
+  const scratch = makeTempDir('mnist-spec-conform-');
 
+  // The runner's own temp directory lives in the scratch folder: what vitest or a spec leaves there when the
+  // watchdog or a signal kills it goes with the folder.
+  const childTmp = join(scratch, 'tmp');
+  mkdirSync(childTmp);
   // A JSON array when an exec: command (which may hold commas) is among them.
   const implList = targets.some((t) => isExecSpec(t.modulePath)) ? JSON.stringify(targets.map((t) => t.modulePath)) : targets.map((t) => t.modulePath).join(',');
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), [ENV.impl]: implList, [ENV.tier]: tier };
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), TMPDIR: childTmp, TMP: childTmp, TEMP: childTmp, [ENV.impl]: implList, [ENV.tier]: tier };
   if (opts.data === 'embedded') delete env[ENV.mnistDir];
   else if (opts.data) env[ENV.mnistDir] = resolve(opts.data);
   const skips = names.flatMap((n) => skipPatterns(opts.expectations, n));
@@ -260,7 +265,7 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
       break;
     }
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeTempDir(scratch);
   }
 
   const all = [...done.values(), ...synthetic];
@@ -298,7 +303,7 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
         watchdogKills: kills,
         errors: [...new Set(runErrors.filter(Boolean))],
       },
-      summary: summarize(specs, opts.strict),
+      summary: summarize(specs, opts.strict, new Set(runErrors.filter(Boolean)).size),
       specs,
     });
   }
@@ -411,20 +416,14 @@ function runAttempt(
       }
     };
     // The runner has its own process group (so the watchdog can kill its workers with it): take it down
-    // with us when we are interrupted or exit.
-    const onSignal = (signal: NodeJS.Signals): void => {
-      killGroup();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // with us when we are interrupted (src/util/cleanup.ts: then the scratch folder goes too) or exit.
+    const forget = onInterrupt(killGroup);
     process.once('exit', killGroup);
     const timer = setInterval(poll, 200);
     proc.on('close', (code) => {
       finished = true;
       clearInterval(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      forget();
       process.off('exit', killGroup);
       poll();
       // Workers are in the runner's process group: make sure none outlives it.

@@ -42,10 +42,20 @@ export function gunzipBounded(bytes: Uint8Array, file: string, maxOutputLength =
   }
 }
 
-/** Decode an IDX unsigned-byte array, gzip-compressed or raw. `file` names it in errors. */
-export function decodeIdx(input: Uint8Array, file: string): U8Tensor {
-  const bytes = isGzip(input) ? gunzipBounded(input, file) : input;
-  if (bytes.length < 4) throw new DataFormatError(file, 'magic', `truncated: ${bytes.length} bytes, the magic number needs 4`);
+/** An IDX header: the shape it declares, the element count, and where the data starts. */
+export interface IdxHeader {
+  shape: number[];
+  size: number;
+  headerBytes: number;
+}
+
+/**
+ * Parse and validate an IDX header from the first bytes of a file (at least 4 + 4·ndim of them for a
+ * complete header; `total` is the length of the whole file, for the "truncated" message). Throws the same
+ * DataFormatErrors as decodeIdx; does not look at the data.
+ */
+export function parseIdxHeader(bytes: Uint8Array, file: string, total = bytes.length): IdxHeader {
+  if (bytes.length < 4) throw new DataFormatError(file, 'magic', `truncated: ${total} bytes, the magic number needs 4`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DataFormatError(file, 'magic', `expected 00 00 <dtype> <ndim>, got ${hex(bytes.subarray(0, 4))}`);
   }
@@ -66,18 +76,28 @@ export function decodeIdx(input: Uint8Array, file: string): U8Tensor {
   let size = 1;
   for (let i = 0; i < ndim; i++) {
     const at = 4 + 4 * i;
-    if (bytes.length < at + 4) throw new DataFormatError(file, `dims[${i}]`, `truncated: the file ends at byte ${bytes.length}, inside the header`);
+    if (bytes.length < at + 4) throw new DataFormatError(file, `dims[${i}]`, `truncated: the file ends at byte ${total}, inside the header`);
     const d = view.getUint32(at, false);
     size *= d;
     if (size > MAX_DECODED_BYTES) throw new DataFormatError(file, `dims[${i}]`, `${d} makes more than ${MAX_DECODED_BYTES} elements`);
     shape.push(d);
   }
-  const header = 4 + 4 * ndim;
-  const found = bytes.length - header;
-  if (found < size) throw new DataFormatError(file, 'data', `truncated: the shape [${shape.join(', ')}] needs ${size} bytes, found ${found}`);
-  if (found > size) throw new DataFormatError(file, 'data', `${found - size} extra bytes after the ${size} the shape [${shape.join(', ')}] needs`);
+  return { shape, size, headerBytes: 4 + 4 * ndim };
+}
+
+/** The data part's length checked against the header: the same errors for a file in memory and one on disk. */
+export function checkIdxDataLength(h: IdxHeader, found: number, file: string): void {
+  if (found < h.size) throw new DataFormatError(file, 'data', `truncated: the shape [${h.shape.join(', ')}] needs ${h.size} bytes, found ${found}`);
+  if (found > h.size) throw new DataFormatError(file, 'data', `${found - h.size} extra bytes after the ${h.size} the shape [${h.shape.join(', ')}] needs`);
+}
+
+/** Decode an IDX unsigned-byte array, gzip-compressed or raw. `file` names it in errors. */
+export function decodeIdx(input: Uint8Array, file: string): U8Tensor {
+  const bytes = isGzip(input) ? gunzipBounded(input, file) : input;
+  const h = parseIdxHeader(bytes, file);
+  checkIdxDataLength(h, bytes.length - h.headerBytes, file);
   // A copy as a plain Uint8Array: the result neither aliases the caller's bytes nor is a Node Buffer.
-  return tensor(new Uint8Array(bytes.subarray(header)), shape);
+  return tensor(new Uint8Array(bytes.subarray(h.headerBytes)), h.shape);
 }
 
 /** Encode an unsigned-byte tensor as IDX (gzip-compressed when asked, as MNIST is distributed). */

@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { ArgumentError, ChecksumError, DataFormatError } from '../errors.js';
 import type { U8Tensor } from '../tensor.js';
-import { sha256 } from '../util/fs.js';
+import { checkInputFile, fsArgumentError, sha256 } from '../util/fs.js';
 import { IDX_NAMES, isCanonical, MNIST_NPZ_NAME, MNIST_NPZ_SHA256 } from './canonical.js';
 import { loadEmbedded } from './embedded.js';
-import { decodeIdx } from './idx.js';
+import { readIdxFile } from './files.js';
 import { decodeNpz, MNIST_NPZ_ARRAYS } from './npz.js';
 import type { LoadOptions, MnistData, Provenance } from './types.js';
 
@@ -18,7 +18,17 @@ export function kerasCachePath(env: Env = process.env): string {
   return join(home, 'datasets', MNIST_NPZ_NAME);
 }
 
-const isFile = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isFile() ?? false;
+/** A name present in a directory, whatever it is (a dangling link too: reading it then says what is wrong). */
+const exists = async (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    },
+  );
+/** Keras's mnist.npz is 11,490,434 bytes; a cache file over 64 MiB is not it and is not read. */
+export const MAX_KERAS_CACHE_BYTES = 64 * 2 ** 20;
 
 /**
  * Keras `mnist.load_data()`: x_train [n, 28, 28], y_train [n], x_test, y_test, all uint8, with provenance.
@@ -38,7 +48,7 @@ export async function loadData(opts: LoadOptions = {}): Promise<MnistData> {
   }
   if (env.MNIST_DIR) return loadDirectory(env.MNIST_DIR, 'MNIST_DIR');
   const cache = kerasCachePath(env);
-  if (await isFile(cache)) return loadKerasCache(cache, opts.kerasCacheSha256);
+  if (await exists(cache)) return loadKerasCache(cache, opts.kerasCacheSha256);
   return loadEmbedded();
 }
 
@@ -69,27 +79,17 @@ function checkPart(p: Part): void {
 
 /** The four IDX files of a directory, each gzip-compressed (preferred: the published checksums are of the .gz) or raw. */
 export async function loadDirectory(dir: string, argument = 'data'): Promise<MnistData> {
-  const location = resolve(dir);
-  if (!(await stat(location).catch(() => undefined))?.isDirectory()) throw new ArgumentError(argument, `${location} is not a directory`);
-  const names = [IDX_NAMES.trainImages, IDX_NAMES.trainLabels, IDX_NAMES.testImages, IDX_NAMES.testLabels];
-  const found = await Promise.all(
-    names.map(async (name) => ((await isFile(join(location, `${name}.gz`))) ? `${name}.gz` : (await isFile(join(location, name))) ? name : undefined)),
-  );
-  const missing = names.filter((_, i) => !found[i]);
-  if (missing.length) {
-    throw new ArgumentError(argument, `${location} has no ${missing.map((m) => `${m} (or ${m}.gz)`).join(', ')}`);
+  const { location, found } = await findIdxFiles(dir, argument);
+  // One after another: at most one file's decoded array is being assembled at a time.
+  const files: { name: string; path: string; sha256: string; bytes: number; tensor: U8Tensor }[] = [];
+  for (const name of found) {
+    const path = join(location, name);
+    files.push({ name, path, ...(await readIdxFile(path, argument)) });
   }
-  const files = await Promise.all(
-    found.map(async (name) => {
-      const path = join(location, name!);
-      const bytes = await readFile(path);
-      return { name: name!, path, bytes, sha256: sha256(bytes) };
-    }),
-  );
-  const [xTrain, yTrain, xTest, yTest] = files.map((f) => decodeIdx(f.bytes, f.path)) as [U8Tensor, U8Tensor, U8Tensor, U8Tensor];
+  const [xTrain, yTrain, xTest, yTest] = files.map((f) => f.tensor) as [U8Tensor, U8Tensor, U8Tensor, U8Tensor];
   checkPart({ images: xTrain, labels: yTrain, imagesFile: files[0]!.path, labelsFile: files[1]!.path });
   checkPart({ images: xTest, labels: yTest, imagesFile: files[2]!.path, labelsFile: files[3]!.path });
-  const provFiles = files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.bytes.length }));
+  const provFiles = files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.bytes }));
   const provenance: Provenance = {
     source: 'directory',
     location,
@@ -100,8 +100,33 @@ export async function loadDirectory(dir: string, argument = 'data'): Promise<Mni
   return { xTrain, yTrain, xTest, yTest, provenance };
 }
 
+/**
+ * The names of the four IDX files in a directory (`.gz` preferred), without reading them: a missing
+ * directory, one that cannot be read, or a missing file is an ArgumentError naming `argument`.
+ */
+export async function findIdxFiles(dir: string, argument = 'data'): Promise<{ location: string; found: string[] }> {
+  const location = resolve(dir);
+  const info = await stat(location).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw fsArgumentError(argument, location, e);
+  });
+  if (!info?.isDirectory()) throw new ArgumentError(argument, `${location} is not a directory`);
+  const names = [IDX_NAMES.trainImages, IDX_NAMES.trainLabels, IDX_NAMES.testImages, IDX_NAMES.testLabels];
+  const found = await Promise.all(
+    names.map(async (name) => ((await exists(join(location, `${name}.gz`))) ? `${name}.gz` : (await exists(join(location, name))) ? name : undefined)),
+  ).catch((e: unknown) => {
+    throw fsArgumentError(argument, location, e);
+  });
+  const missing = names.filter((_, i) => !found[i]);
+  if (missing.length) {
+    throw new ArgumentError(argument, `${location} has no ${missing.map((m) => `${m} (or ${m}.gz)`).join(', ')}`);
+  }
+  return { location, found: found as string[] };
+}
+
 /** Keras's cache file: its sha256 is checked before anything is decoded (ChecksumError on a mismatch). */
 export async function loadKerasCache(path: string, expectedSha256 = MNIST_NPZ_SHA256): Promise<MnistData> {
+  await checkInputFile(path, 'KERAS_HOME', { maxBytes: MAX_KERAS_CACHE_BYTES, what: "Keras's mnist.npz (11.5 MB)" });
   const bytes = await readFile(path);
   const actual = sha256(bytes);
   if (actual !== expectedSha256) throw new ChecksumError(path, expectedSha256, actual);

@@ -1,3 +1,4 @@
+import '../util/no-telemetry.js';
 import * as ort from 'onnxruntime-node';
 import { sizeOf, sliceRows, type F32Tensor } from '../tensor.js';
 import type { Closeness } from './manifest.js';

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataFormatError } from '../errors.js';
+import { makeTempDir, removeTempDir } from '../util/cleanup.js';
 
 /**
  * A read-only snapshot of an HDF5 file: groups, datasets and their attributes, read with h5wasm (libhdf5
@@ -166,7 +166,8 @@ export async function readHdf5(bytes: Uint8Array, fileName: string, options: Rea
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fail = (detail: string): DataFormatError => new DataFormatError(fileName, 'hdf5', detail);
   // h5wasm's Node build reads the real file system (NODERAWFS): the bytes go to a private temporary file.
-  const dir = await mkdtemp(join(tmpdir(), 'mnist-spec-h5-'));
+  // Removed in the finally below, and on SIGINT/SIGTERM by src/util/cleanup.ts (it holds a copy of the user's model).
+  const dir = makeTempDir('mnist-spec-h5-');
   let worker: Worker | undefined;
   try {
     const path = join(dir, 'input.h5');
@@ -200,7 +201,7 @@ export async function readHdf5(bytes: Uint8Array, fileName: string, options: Rea
     return tidy(reply.root);
   } finally {
     await worker?.terminate();
-    await rm(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

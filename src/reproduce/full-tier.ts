@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataFormatError } from '../errors.js';
 import type { Recipe } from '../recipes/index.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { safePathComponent, writeFileAtomic } from '../util/fs.js';
 import { formatMisclassified, writeNotebookFiles } from './outputs.js';
 import type { Reproduction, RunRecord } from './run.js';
 import { verdictOf } from './verdict.js';
@@ -17,7 +17,8 @@ export const FULL_TIER_README = 'README.md';
 /** Write a run's record, notebook files and (seed 003) misclassified listing under `dir/<impl>/`, then re-render the README. */
 export async function keepFullTierRun(dir: string, recipe: Recipe, run: Reproduction, labels: ArrayLike<number>): Promise<string[]> {
   const { record, predictions } = run;
-  const base = join(dir, record.implementation.name, record.recipe.id);
+  // Names from a run record are not trusted as paths: each is made one safe path component inside `dir`.
+  const base = join(dir, safePathComponent(record.implementation.name), safePathComponent(record.recipe.id));
   await writeFileAtomic(`${base}.json`, JSON.stringify(record, null, 2) + '\n');
   const written = [`${base}.json`, ...(await writeNotebookFiles(`${base}.json`, recipe.outputs, labels, predictions))];
   if (record.misclassified) {

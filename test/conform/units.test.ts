@@ -10,6 +10,7 @@ import { implementationName } from '../../src/impl/registry.js';
 import { matchesQuery, queryReachesPrefix, querySource, testNamePattern } from '../../src/conform/query.js';
 import { linesFromVitestJson, mergeReports, toSpecResult, type ConformanceReport } from '../../src/conform/report.js';
 import { conformanceSpecFiles } from '../../src/conform/run.js';
+import { headline } from '../../src/conform/render/format.js';
 import { renderHtml } from '../../src/conform/render/html.js';
 import { renderJunit } from '../../src/conform/render/junit.js';
 import { renderMarkdown } from '../../src/conform/render/markdown.js';
@@ -93,10 +94,24 @@ describe('report model', () => {
   });
   it('is ok unless something unexpected failed (unexpected passes too, when strict)', () => {
     const r = sampleReport();
-    expect(r.summary).toEqual({ total: 6, pass: 2, fail: 1, skip: 1, expectedFail: 1, unexpectedPass: 1, ok: false });
+    expect(r.summary).toEqual({ total: 6, pass: 2, fail: 1, skip: 1, expectedFail: 1, unexpectedPass: 1, ok: false, judged: 5, notebookClaims: { judged: 5, total: 6 }, verdict: 'does-not-conform', runErrors: 0 });
     const noFail = { ...r, specs: r.specs.filter((s) => s.status !== 'fail') };
-    expect(mergeReports([noFail]).summary.ok).toBe(true);
+    expect(mergeReports([noFail]).summary).toMatchObject({ ok: true, verdict: 'conforms-partial' });
+    expect(headline(mergeReports([noFail]))).toMatch(/^CONFORMS \(partial: 4 of 5 notebook claims judged\): 2 pass/);
     expect(mergeReports([noFail], true).summary.ok).toBe(false);
+  });
+  it('needs a judgement: no pass is never ok, nor is an error outside the specs; all judged is a plain CONFORMS', () => {
+    const r = sampleReport();
+    const only = (st: string[]): typeof r => ({ ...r, specs: r.specs.filter((s) => st.includes(s.status)) });
+    expect(mergeReports([only(['skip'])]).summary).toMatchObject({ ok: false, verdict: 'nothing-judged', judged: 0 });
+    expect(headline(mergeReports([only(['skip'])]))).toBe('NOTHING JUDGED (does not conform): 0 pass, 0 fail, 1 skip (1 specs)');
+    expect(mergeReports([only([])]).summary).toMatchObject({ ok: false, verdict: 'nothing-judged', total: 0 });
+    expect(mergeReports([only(['expected-fail'])]).summary.ok).toBe(false);
+    const crashed = { ...only(['pass']), run: { ...r.run, errors: ['a worker exited'] } };
+    expect(mergeReports([crashed]).summary).toMatchObject({ ok: false, verdict: 'does-not-conform', runErrors: 1 });
+    expect(headline(mergeReports([crashed]))).toMatch(/^DOES NOT CONFORM \(1 run error\): 2 pass/);
+    expect(headline(mergeReports([only(['pass'])]))).toBe('CONFORMS: 2 pass, 0 fail, 0 skip (2 specs)');
+    expect(renderJunit(mergeReports([only(['pass', 'skip'])]))).toContain('<property name="verdict" value="CONFORMS (partial: 2 of 3 notebook claims judged)"/><property name="notebook-claims-judged" value="2"/><property name="notebook-claims" value="3"/>');
   });
   it('merges shards: every spec once, the worst status wins, times span the shards', () => {
     const r = sampleReport();

@@ -5,6 +5,7 @@ import { importOnnx } from '../../../src/onnx/import.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import { contract } from '../../../src/harness/claims.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
+import { firstDivergence } from '../../../src/harness/divergence.js';
 import { golden, goldenBound, goldenManifest, GOLDEN_README } from '../../support/golden.js';
 
 /** Every implementation given the golden models' weights (golden/, npm run golden) reproduces their outputs. */
@@ -31,7 +32,10 @@ for (const id of Object.keys(goldenManifest.recipes)) {
         const c = compareClose(got.data, g.output.tensor.data, tol.implementations);
         const a = compareArgmax(got.data, g.output.tensor.data, got.shape[1]!, tol.argmax.minMargin);
         ctx.record({ maxAbs: c.maxAbs, outside: c.outside, argmaxDisagreements: a.disagreements.length, nearTies: a.exempt }, `${goldenBound(tol.implementations)}; argmax agrees where the margin ≥ ${tol.argmax.minMargin}`);
-        expect(c.outside, `values outside ${goldenBound(tol.implementations)}; worst ${JSON.stringify(c.worst)}`).toBe(0);
+        // A failure says where: the first layer whose output departs from the float64 reference on the same weights.
+        const where = c.outside ? await firstDivergence(ctx.impl, imported.arch, imported.weights, g.input.tensor) : undefined;
+        if (where) ctx.attach('divergence', where);
+        expect(c.outside, `${where ? `${where.summary}; ` : ''}values outside ${goldenBound(tol.implementations)}; worst ${JSON.stringify(c.worst)}`).toBe(0);
         expect(a.disagreements, 'rows predicting another class than output_0.pb').toEqual([]);
       } finally {
         model.dispose();

@@ -10,6 +10,7 @@ import type { Architecture } from '../../../src/arch/types.js';
 import { EVERY_OPTION } from '../../support/onnx-fixtures.js';
 import { embeddedData } from '../../../src/harness/data.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
+import { firstDivergence } from '../../../src/harness/divergence.js';
 import { inferenceBehaviours } from '../../../src/harness/contract.js';
 import { distinctWeights, referencePredict, temperWeights } from '../../../src/reference/keras-float64.js';
 
@@ -132,9 +133,12 @@ for (const c of CASES) {
         for (let i = 0; i < N; i++) if (argmaxRow(got.data, i * k, k) === argmaxRow(want, i * k, k)) sameClass++;
         ctx.record({ maxAbsDiff: worst, sameArgmax: `${sameClass}/${N}` }, `max |p − p_keras| ≤ ${tolerance}`);
         const row = Math.floor(at / k);
+        // A failure says where: the first layer whose output departs from the reference (src/harness/divergence.ts).
+        const where = worst <= tolerance ? undefined : await firstDivergence(impl, c.arch, weights, x);
+        if (where) ctx.attach('divergence', where);
         expect(
           worst,
-          `sample ${row}, class ${at % k}: got ${got.data[at]}, Keras reference ${want[at]} ` +
+          `${where ? `${where.summary}; ` : ''}sample ${row}, class ${at % k}: got ${got.data[at]}, Keras reference ${want[at]} ` +
             `(got row [${Array.from(got.data.subarray(row * k, (row + 1) * k), (v) => v.toFixed(4)).join(' ')}], ` +
             `reference [${Array.from(want.subarray(row * k, (row + 1) * k), (v) => v.toFixed(4)).join(' ')}])`,
         ).toBeLessThanOrEqual(tolerance);

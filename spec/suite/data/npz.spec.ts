@@ -140,6 +140,55 @@ spec({ name: 'mutated', claim: ERRORS_CLAIM }, () => {
   );
 });
 
+const CRC_CLAIM = contract('src/data/npz.ts', "Each member's bytes are checked against the size and CRC-32 its central directory entry declares");
+
+spec({ name: 'crc:damaged-member', claim: CRC_CLAIM }, () => {
+  fc.assert(
+    fc.property(
+      mnistArrays.filter((a) => a.x_train.data.length > 0).chain((arrays) => {
+        const bytes = encodeNpz(arrays, { compress: false });
+        // The x_train member's .npy bytes sit in the stored archive as they are: damage one of them.
+        const npy = encodeNpy(arrays.x_train);
+        const at = Buffer.from(bytes).indexOf(Buffer.from(npy));
+        return fc.tuple(fc.constant(bytes), fc.constant(at), fc.integer({ min: npy.length - arrays.x_train.data.length, max: npy.length - 1 }), fc.integer({ min: 1, max: 255 }));
+      }),
+      ([bytes, at, offset, delta]) => {
+        fc.pre(at >= 0);
+        const b = new Uint8Array(bytes);
+        b[at + offset] = (b[at + offset]! + delta) % 256;
+        const e = formatErrorOf(() => decodeNpz(b, FILE, MNIST_NPZ_ARRAYS));
+        expect(e).toMatchObject({ file: FILE, field: 'x_train.npy' });
+        expect(e!.message).toMatch(/CRC-32 [0-9a-f]{8} does not match/);
+      },
+    ),
+    RUNS,
+  );
+});
+
+spec({ name: 'crc:under-declared-size', claim: CRC_CLAIM }, () => {
+  // A deflated member whose entries declare 10 bytes less than it holds: fflate inflates into a buffer of the
+  // declared size and stops there, so without the check the array would come back cut short.
+  const arrays = synthMnist(3, 2);
+  const bytes = new Uint8Array(encodeNpz({ x_train: arrays.xTrain, y_train: arrays.yTrain, x_test: arrays.xTest, y_test: arrays.yTest }));
+  const view = new DataView(bytes.buffer);
+  const name = new TextEncoder().encode('x_train.npy');
+  let patched = 0;
+  for (let o = 0; o + 46 < bytes.length; o++) {
+    const central = view.getUint32(o, true) === 0x02014b50;
+    const local = view.getUint32(o, true) === 0x04034b50;
+    if (!central && !local) continue;
+    const nameAt = o + (central ? 46 : 30);
+    if (!name.every((c, i) => bytes[nameAt + i] === c)) continue;
+    const sizeAt = o + (central ? 24 : 22);
+    view.setUint32(sizeAt, view.getUint32(sizeAt, true) - 10, true);
+    patched++;
+  }
+  expect(patched).toBe(2);
+  const e = formatErrorOf(() => decodeNpz(bytes, FILE, MNIST_NPZ_ARRAYS));
+  expect(e).toMatchObject({ file: FILE, field: 'x_train.npy' });
+  expect(e!.message).toMatch(/CRC-32|decompressed to/);
+});
+
 spec({ name: 'random-bytes', claim: ERRORS_CLAIM }, () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => npzDecodesOrNamesField(bytes)),

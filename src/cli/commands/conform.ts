@@ -3,20 +3,24 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { findIdxFiles } from '../../data/load.js';
 import { ArgumentError } from '../../errors.js';
 import { loadExpectations, type Expectations } from '../../conform/expectations.js';
 import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
-import { checkQuery } from '../../conform/query.js';
+import { checkQuery, matchQuery } from '../../conform/query.js';
 import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
-import type { ReporterLine, ResultLine } from '../../conform/protocol.js';
-import { listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
+import type { ResultLine } from '../../conform/protocol.js';
+import { conformanceSpecFiles, listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
 import { implementationName, isShippedName, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
 import { isExecSpec } from '../../impl/remote/exec-spec.js';
 import { currentTier } from '../../harness/tiers.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { validateReport, validateResultLine, validateVitestJson } from '../../conform/validate.js';
+import { setActivity } from '../../util/cleanup.js';
+import { checkInputFile, checkOutputDirectory, safePathComponent, writeFileAtomic } from '../../util/fs.js';
 import { machineInfo } from '../../util/machine.js';
+import { MAX_SECONDS, positiveArg } from '../args.js';
 import { VERSION } from '../../version.js';
 
 interface ConformOptions {
@@ -35,11 +39,6 @@ interface ConformOptions {
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, checkQuery(v)];
-const positive = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0)) throw new ArgumentError(name, `must be a positive number, got "${v}"`);
-  return n;
-};
 
 const MARK: Record<SpecResult['status'], string> = { pass: '✓', fail: '✗', skip: '-', 'expected-fail': '○', 'unexpected-pass': '!' };
 
@@ -98,15 +97,19 @@ export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgr
   };
 }
 
+/** Text from an implementation or a results file, made fit for one terminal line: no control characters, bounded. */
+const printable = (s: string | undefined, max = 200): string => (s ?? '').replace(/\p{Cc}/gu, '?').slice(0, max);
+
 export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.WriteStream = process.stdout): void {
-  const lines = ['', `${headline(r)} — ${r.implementation.declaredName ?? r.implementation.name} ${r.implementation.version ?? ''} (${r.implementation.backend ?? 'backend unknown'}), ${r.run.wallSeconds} s`];
+  const impl = r.implementation;
+  const lines = ['', `${headline(r)} — ${printable(impl.declaredName ?? impl.name)} ${printable(impl.version, 60)} (${printable(impl.backend ?? 'backend unknown', 80)}), ${r.run.wallSeconds} s`];
   // An implementation that is unavailable here (its specs all skipped) or could not report itself: say why first.
-  if (r.implementation.infoError) lines.push(`  note: ${r.implementation.infoError}`);
+  if (impl.infoError) lines.push(`  note: ${printable(impl.infoError)}`);
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
-  for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${s.name}: ${s.reason ?? ''}`);
+  for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${printable(s.name)}: ${printable(s.reason, 300)}`);
   const expected = r.specs.filter((s) => s.status === 'expected-fail');
   if (expected.length) lines.push(`  ${expected.length} expected failure(s), as the expectations file says`);
-  for (const e of r.run.errors) lines.push(`  error: ${e.split('\n')[0]}`);
+  for (const e of r.run.errors) lines.push(`  error: ${printable(e.split('\n')[0], 300)}`);
   lines.push(`reports: ${files.join(', ')}`, '');
   out.write(lines.join('\n'));
 }
@@ -126,13 +129,26 @@ function checkShard(v: string | undefined): string | undefined {
   return v;
 }
 
-/** Read a report.json, a results .jsonl of the conform reporter, or vitest's --reporter=json output. */
+/** A results file over this is not one a shard wrote (the full tier's report.json is ~2 MB). */
+const MAX_RESULTS_FILE = 256 * 2 ** 20;
+
+/** Read a report.json, a results .jsonl of the conform reporter, or vitest's --reporter=json output; each checked field by field. */
 async function readResults(file: string): Promise<{ report?: ConformanceReport; lines?: ResultLine[] }> {
-  const text = await readFile(file, 'utf8').catch((e: Error) => {
-    throw new ArgumentError('merge', `cannot read ${file}: ${e.message}`);
-  });
+  await checkInputFile(file, 'merge', { maxBytes: MAX_RESULTS_FILE, what: 'a results file' });
+  const text = await readFile(file, 'utf8');
   if (file.endsWith('.jsonl')) {
-    return { lines: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ReporterLine).filter((l): l is ResultLine => l.t === 'result') };
+    const lines: ResultLine[] = [];
+    text.split('\n').forEach((l, i) => {
+      if (!l.trim()) return;
+      let v: unknown;
+      try {
+        v = JSON.parse(l);
+      } catch (e) {
+        throw new ArgumentError('merge', `${file}: line ${i + 1}: not JSON: ${(e as Error).message}`);
+      }
+      if ((v as { t?: unknown } | null)?.t === 'result') lines.push(validateResultLine(v, file, `line ${i + 1}`));
+    });
+    return { lines };
   }
   let json: unknown;
   try {
@@ -140,10 +156,51 @@ async function readResults(file: string): Promise<{ report?: ConformanceReport; 
   } catch (e) {
     throw new ArgumentError('merge', `${file}: not JSON: ${(e as Error).message}`);
   }
-  if (isReport(json)) return { report: json };
+  if ((json as { kind?: unknown } | null)?.kind !== undefined && isReport(json)) return { report: validateReport(json, file) };
+  if ((json as { kind?: unknown } | null)?.kind !== undefined) validateReport(json, file);
+  if ((json as { testResults?: unknown } | null)?.testResults === undefined) throw new ArgumentError('merge', `${file}: neither a conformance report.json nor vitest JSON results`);
+  validateVitestJson(json, file);
   const lines = linesFromVitestJson(json);
-  if (!lines.length) throw new ArgumentError('merge', `${file}: neither a conformance report.json nor vitest JSON results`);
+  if (!lines.length) throw new ArgumentError('merge', `${file}: vitest JSON results holding no test`);
   return { lines };
+}
+
+/** Fail early on a --data (or MNIST_DIR) that is not a directory of the four readable IDX files. */
+async function checkDataFlag(data: string | undefined): Promise<void> {
+  if (data === '') throw new ArgumentError('--data', "an empty path; name a directory of the four IDX files, or 'embedded'");
+  const [dir, argument] = data !== undefined ? [data, '--data'] : [process.env.MNIST_DIR, 'MNIST_DIR'];
+  if (dir === undefined || dir === '' || dir === 'embedded') return;
+  const { location, found } = await findIdxFiles(dir, argument);
+  for (const name of found) await checkInputFile(join(location, name), argument);
+}
+
+/**
+ * What can be told before the run: a query no spec file can hold (its area, `model:`, is in none), and a
+ * shard past the number of spec files (vitest deals files out evenly: shard i of n is empty when i exceeds them).
+ */
+function checkSelectionUpFront(queries: readonly string[], shard: string | undefined): void {
+  for (const q of queries) {
+    if (!conformanceSpecFiles(PACKAGE_ROOT, [q]).length) throw new ArgumentError('--query', `"${q}" selects no spec (no spec file holds an id like it; ids look like model:summary:recipe=001); no report written`);
+  }
+  if (!shard) return;
+  const files = conformanceSpecFiles(PACKAGE_ROOT, queries.length ? queries : ['*']).length;
+  const [i] = shard.split('/').map(Number);
+  if (i! > files) throw new ArgumentError('--shard', `${shard} holds none of the specs selected: they are in ${files} spec file(s), dealt out one or more per shard, so at most ${files} shards have any; no report written`);
+}
+
+/**
+ * A run that judged no spec because none was selected is bad usage, not a verdict: each query must select
+ * at least one spec. (A shard is a part: its files may hold none of the selected specs while the other
+ * shards' do; it says so, and the merged report gives the verdict.)
+ */
+function checkSelection(report: ConformanceReport, queries: readonly string[], shard: string | undefined): void {
+  if (report.run.errors.length || shard) return; // nothing ran because something broke: a run error, judged as such
+  const ids = report.specs.map((s) => s.id);
+  for (const q of queries.length ? queries : ['*']) {
+    if (!ids.some((id) => matchQuery(id, q))) {
+      throw new ArgumentError('--query', `"${q}" selects no spec (spec ids look like model:summary:recipe=001; mnist-spec conform --impl X --query '*' runs them all); no report written`);
+    }
+  }
 }
 
 /** `mnist-spec conform`: run the specs against one implementation and write its reports. */
@@ -165,8 +222,8 @@ export function registerConform(program: Command): void {
     .option('--expectations <file>', 'JSON file of specs expected to fail or skip, each with a reason (default: expectations/<impl>.json for a shipped implementation)')
     .option('--report-dir <dir>', 'where the reports go (default: reports/<impl>)')
     .option('--shard <i/n>', 'run the i-th of n parts of the spec files (merge the parts with `conform merge`)')
-    .option('--timeout <seconds>', 'per-spec timeout for every spec, instead of each spec\'s own', positive('--timeout'))
-    .option('--watchdog-grace <seconds>', 'how long past its timeout a spec that blocks may stay silent before the runner is killed and restarted without it', positive('--watchdog-grace'), 15)
+    .option('--timeout <seconds>', 'per-spec timeout for every spec, instead of each spec\'s own', positiveArg('--timeout', MAX_SECONDS))
+    .option('--watchdog-grace <seconds>', 'how long past its timeout a spec that blocks may stay silent before the runner is killed and restarted without it', positiveArg('--watchdog-grace', MAX_SECONDS), 15)
     .option('--strict', 'an unexpected pass fails the run too')
     .option('--list', 'list the specs the queries select, with the behaviours of the contract each judges (CONTRACT.md); run nothing')
     .option('--json', 'with --list: JSON (id, file, claim, tier, tags, needs, judges)')
@@ -184,10 +241,21 @@ export function registerConform(program: Command): void {
       const shard = checkShard(opts.shard);
       const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
       const name = implementationName(isShippedName(opts.impl) || isExecSpec(opts.impl) ? opts.impl : resolve(opts.impl));
-      const reportDir = opts.reportDir ?? join('reports', name);
+      // Everything the run will need is checked before it starts: a bad --report-dir must not cost a run.
+      const reportDir = opts.reportDir ?? join('reports', safePathComponent(name));
+      await checkOutputDirectory(reportDir, '--report-dir');
+      await checkDataFlag(opts.data);
+      checkSelectionUpFront(opts.query, shard);
+      if (!isShippedName(opts.impl) && !isExecSpec(opts.impl)) await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
+        if (e instanceof ArgumentError && /: no such file$/.test(e.detail)) {
+          throw new ArgumentError('--impl', `"${opts.impl}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
+        }
+        throw e;
+      });
       process.stdout.write(`mnist-spec ${VERSION} conform: ${name} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
       const live = liveDisplay();
       let report: ConformanceReport;
+      setActivity(`running the specs against ${name} (no report written)`);
       try {
         report = await runConformance({
           impl: opts.impl,
@@ -204,10 +272,16 @@ export function registerConform(program: Command): void {
         });
       } finally {
         live.stop();
+        setActivity(undefined);
       }
+      checkSelection(report, opts.query, shard);
       const files = await writeReports(reportDir, report, { strict: !!opts.strict });
       printSummary(report, files);
-      process.exitCode = report.summary.ok ? 0 : 1;
+      // A shard that judged nothing (its files hold none of the selected specs, or all of them skip) is not a
+      // failure of the implementation: it says so, and `conform merge` of all the shards gives the verdict.
+      const nothingHere = !!shard && report.summary.verdict === 'nothing-judged';
+      if (nothingHere) process.stdout.write(`shard ${shard} judged nothing (${report.summary.total ? `all ${report.summary.total} of its specs skipped` : "none of the selected specs is in this shard's spec files"}): merge the shards' reports with \`mnist-spec conform merge\` for the verdict\n`);
+      process.exitCode = report.summary.ok || nothingHere ? 0 : 1;
     });
 
   conform
@@ -216,9 +290,12 @@ export function registerConform(program: Command): void {
     .argument('<files...>', 'result files')
     .option('--impl <name>', 'keep only this implementation\'s specs (needed for vitest JSON holding several)')
     .option('--expectations <file>', 'judge raw results against this expectations file')
-    .option('--report-dir <dir>', 'where the merged reports go (default: reports/<impl>)')
+    .option('--report-dir <dir>', 'where the merged reports go (default: reports/<--impl>; a name inside a results file is never used as a path)')
     .option('--strict', 'an unexpected pass fails the run too')
     .action(async (files: string[], opts: { impl?: string; expectations?: string; reportDir?: string; strict?: boolean }) => {
+      // Where the reports go comes from the command line only: the files may come from an untrusted shard.
+      if (opts.reportDir === undefined && opts.impl === undefined) throw new ArgumentError('--report-dir', 'name where the merged reports go (or --impl, for reports/<impl>)');
+      const reportDir = await checkOutputDirectory(opts.reportDir ?? join('reports', safePathComponent(opts.impl!)), '--report-dir');
       const expectations = opts.expectations ? await loadExpectations(opts.expectations) : undefined;
       const reports: ConformanceReport[] = [];
       const loose: ResultLine[] = [];
@@ -247,8 +324,16 @@ export function registerConform(program: Command): void {
         });
       }
       if (!reports.length) throw new ArgumentError('merge', 'no results in the files given');
+      const names = [...new Set(reports.map((r) => r.implementation.name))];
+      if (names.length > 1) throw new ArgumentError('merge', `the files hold results of different implementations (${names.map((n) => JSON.stringify(n)).join(', ')}); merge one implementation's shards at a time`);
+      if (opts.impl !== undefined && names[0] !== opts.impl) throw new ArgumentError('--impl', `"${opts.impl}" but the reports are of ${JSON.stringify(names[0])}`);
       const merged = mergeReports(reports, !!opts.strict);
-      const written = await writeReports(opts.reportDir ?? join('reports', merged.implementation.name), merged, { strict: !!opts.strict });
+      if (!merged.specs.length) throw new ArgumentError('merge', `no spec of ${JSON.stringify(names[0])} in the files given`);
+      const written = await writeReports(reportDir, merged, { strict: !!opts.strict }).catch((e: unknown) => {
+        // The files were checked field by field; what a renderer still cannot read is a malformed detail in one of them.
+        if (e instanceof TypeError || e instanceof RangeError) throw new ArgumentError('merge', `a malformed field in ${files.join(', ')}: ${e.message}`);
+        throw e;
+      });
       printSummary(merged, written);
       process.exitCode = merged.summary.ok ? 0 : 1;
     });
@@ -262,6 +347,8 @@ export function registerConform(program: Command): void {
     .option('--report-dir <dir>', 'where summary.md and summary.json go', 'reports/faults')
     .option('--each', 'also write each faulty implementation\'s own reports, in <report-dir>/<name>/')
     .action(async (opts: { query: string[]; only: string[]; data?: string; reportDir: string; each?: boolean }) => {
+      await checkOutputDirectory(opts.reportDir, '--report-dir');
+      await checkDataFlag(opts.data);
       const sweep = await sweepFaults({
         ...(opts.query.length ? { queries: opts.query } : {}),
         ...(opts.only.length ? { only: opts.only } : {}),

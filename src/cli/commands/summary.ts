@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { formatSummary } from '../../arch/summary.js';
 import { resolveArchitecture } from '../../arch/resolve.js';
+import { ArgumentError } from '../../errors.js';
+import { JudgedFailure } from '../errors.js';
 import { loadImplementation, theOneWithRole } from '../../impl/registry.js';
 import { getRecipe, RECIPES } from '../../recipes/index.js';
 
@@ -12,9 +14,18 @@ export function registerSummary(program: Command): void {
     .argument('<recipe>', 'recipe id, e.g. 001 or 004-cnn')
     .option('--impl <name|path>', 'implementation that builds the model', theOneWithRole('reference'))
     .action(async (recipeId: string, opts: { impl: string }) => {
-      const recipe = getRecipe(recipeId);
+      let recipe;
+      try {
+        recipe = getRecipe(recipeId);
+      } catch (e) {
+        if (e instanceof ArgumentError) throw new ArgumentError('<recipe>', e.detail);
+        throw e;
+      }
       const impl = await loadImplementation(opts.impl);
-      const model = await impl.build(recipe.arch, { seed: 1 });
+      const model = await impl.build(recipe.arch, { seed: 1 }).catch(async (e: unknown) => {
+        await impl.close?.();
+        throw new JudgedFailure(`summary ${recipe.id}: ${impl.name} failed to build the model: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      });
       try {
         const resolved = resolveArchitecture(recipe.arch);
         const input = recipe.arch.kind === 'functional' ? { name: resolved.inputName, shape: resolved.inputShape } : undefined;

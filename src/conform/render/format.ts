@@ -84,10 +84,24 @@ export function evaluations(r: ConformanceReport): { spec: SpecResult; confusion
     .map((s) => ({ spec: s, confusion: s.artifacts!.confusion as Confusion | undefined, misclassified: s.artifacts!.misclassified as Misclassified | undefined }));
 }
 
+/**
+ * The verdict in words. Never a bare CONFORMS when notebook claims were skipped, nor when nothing was
+ * judged; a report from before these fields existed is read by its counts.
+ */
+export function verdictLabel(r: ConformanceReport): string {
+  const s = r.summary;
+  const nb = s.notebookClaims;
+  const errors = s.runErrors ?? r.run.errors.length;
+  if (!s.ok && s.pass === 0 && s.fail === 0 && s.unexpectedPass === 0 && errors === 0) return 'NOTHING JUDGED (does not conform)';
+  if (!s.ok) return errors && !s.fail ? `DOES NOT CONFORM (${errors} run error${errors === 1 ? '' : 's'})` : 'DOES NOT CONFORM';
+  if (nb && nb.judged < nb.total) return `CONFORMS (partial: ${nb.judged} of ${nb.total} notebook claims judged)`;
+  return 'CONFORMS';
+}
+
 export function headline(r: ConformanceReport): string {
   const s = r.summary;
   const parts = [`${s.pass} pass`, `${s.fail} fail`, `${s.skip} skip`];
   if (s.expectedFail) parts.push(`${s.expectedFail} expected fail`);
   if (s.unexpectedPass) parts.push(`${s.unexpectedPass} unexpected pass`);
-  return `${s.ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join(', ')} (${s.total} specs)`;
+  return `${verdictLabel(r)}: ${parts.join(', ')} (${s.total} specs)`;
 }

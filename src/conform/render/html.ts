@@ -173,6 +173,7 @@ export function renderHtml(r: ConformanceReport): string {
 <body><main>
 <h1>mnist-spec conformance: ${esc(r.implementation.declaredName ?? r.implementation.name)}</h1>
 <div class="banner ${s.ok ? 'ok' : 'bad'}" id="verdict">${esc(headline(r))}</div>
+${s.notebookClaims ? `<p id="coverage">Coverage: ${s.notebookClaims.judged} of ${s.notebookClaims.total} notebook claims judged; ${s.judged ?? s.total - s.skip} of ${s.total} specs judged.</p>` : ''}
 <div class="cards">${cards.map(([k, v, st]) => `<div class="card"><b class="${st === 'all' ? '' : `st ${STATUS_CLASS[st]}`}">${v}</b>${k}</div>`).join('')}</div>
 ${envTable(r)}
 ${problems}

@@ -1,4 +1,5 @@
 import type { ConformanceReport, SpecResult } from '../report.js';
+import { verdictLabel } from './format.js';
 
 /**
  * junit.xml for CI systems: one <testsuite> per spec area (`model`, `inference`, …), one <testcase> per
@@ -42,10 +43,18 @@ export function renderJunit(r: ConformanceReport, strict = false): string {
     areas.set(a, [...(areas.get(a) ?? []), s]);
   }
   const failed = (s: SpecResult): boolean => s.status === 'fail' || (strict && s.status === 'unexpected-pass');
+  // The run's verdict and its coverage of the notebook claims, on every suite (a CI system shows suite properties).
+  const nb = r.summary.notebookClaims;
+  const verdictProps = [
+    `<property name="verdict" value="${xml(verdictLabel(r))}"/>`,
+    nb ? `<property name="notebook-claims-judged" value="${nb.judged}"/><property name="notebook-claims" value="${nb.total}"/>` : '',
+    r.run.errors.length ? `<property name="run-errors" value="${r.run.errors.length}"/>` : '',
+  ].join('');
   const suites = [...areas].map(([area, specs]) => {
     const time = specs.reduce((a, s) => a + s.durationMs, 0) / 1000;
     return [
       `  <testsuite name="mnist-spec ${xml(r.implementation.name)} ${xml(area)}" tests="${specs.length}" failures="${specs.filter(failed).length}" errors="0" skipped="${specs.filter((s) => s.status === 'skip').length}" time="${time.toFixed(3)}" timestamp="${xml(r.run.startedAt.replace(/\.\d+Z$/, ''))}">`,
+      `    <properties>${verdictProps}</properties>`,
       ...specs.map((s) => testcase(s, r.implementation.name, strict)),
       '  </testsuite>',
     ].join('\n');
@@ -53,7 +62,7 @@ export function renderJunit(r: ConformanceReport, strict = false): string {
   const total = r.specs.length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="mnist-spec conformance: ${xml(r.implementation.name)}" tests="${total}" failures="${r.specs.filter(failed).length}" errors="0" skipped="${r.summary.skip}" time="${r.run.wallSeconds}">`,
+    `<testsuites name="mnist-spec conformance: ${xml(r.implementation.name)}" tests="${total}" failures="${r.specs.filter(failed).length}" errors="${r.run.errors.length}" skipped="${r.summary.skip}" time="${r.run.wallSeconds}">`,
     ...suites,
     '</testsuites>',
     '',

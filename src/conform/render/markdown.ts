@@ -12,6 +12,8 @@ export function renderMarkdown(r: ConformanceReport): string {
   const impl = r.implementation;
   const out: string[] = [];
   out.push(`# mnist-spec conformance: ${impl.name}`, '', `**${headline(r)}**`, '');
+  const coverage = r.summary.notebookClaims;
+  if (coverage) out.push(`Coverage: ${coverage.judged} of ${coverage.total} notebook claims judged${coverage.judged < coverage.total ? ' (the others skipped, each with its reason below)' : ''}; ${r.summary.judged ?? r.summary.total - r.summary.skip} of ${r.summary.total} specs judged.`, '');
   out.push(
     table(
       ['', ''],

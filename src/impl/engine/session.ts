@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import '../../util/no-telemetry.js';
 import * as ort from 'onnxruntime-node';
 
 /**

@@ -1,3 +1,4 @@
+import '../../util/no-telemetry.js';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { initialWeights } from '../../arch/init.js';

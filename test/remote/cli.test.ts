@@ -96,7 +96,9 @@ describe('conform --impl exec: and the shipped process implementations, used wro
 
   it('pytorch without its Python skips every spec, saying how to install it', async () => {
     const r = await cli(['conform', '--impl', 'pytorch', '--query', 'model:build:*', '--query', 'train:optimizer:adam:*', '--data', 'embedded', '--report-dir', 'no-python'], { MNIST_SPEC_PYTHON: '/nonexistent/python3' });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
+    // Nothing judged is not conformance (main's verdict integrity): exit 1, with the reason on the first screen.
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/NOTHING JUDGED/);
     const rep = report('no-python');
     expect(rep.summary.pass).toBe(0);
     expect(rep.summary.skip).toBe(rep.specs.length);

@@ -15,6 +15,8 @@ const ELEMENTS = [
   ['impl', 'src/impl/*'],
   ['contract', 'src/impl'],
   ['onnx', 'src/onnx'],
+  // Implementations in a browser page: the page's code and the runner that bundles, serves and drives it.
+  ['browser', 'src/browser'],
   ['keras', 'src/keras'],
   ['reference', 'src/reference'],
   ['recipes', 'src/recipes'],
@@ -34,7 +36,7 @@ const ELEMENTS = [
   ['base', 'src'],
 ];
 
-const SRC = ['api', 'base', 'arch', 'data', 'preprocess', 'train', 'contract', 'impl', 'onnx', 'keras', 'reference', 'recipes', 'harness', 'reproduce', 'golden', 'check', 'conform', 'cli'];
+const SRC = ['api', 'base', 'arch', 'data', 'preprocess', 'train', 'contract', 'impl', 'onnx', 'browser', 'keras', 'reference', 'recipes', 'harness', 'reproduce', 'golden', 'check', 'conform', 'cli'];
 /** What each layer may import besides itself. */
 const MAY_IMPORT = {
   base: [],
@@ -49,6 +51,8 @@ const MAY_IMPORT = {
   reference: ['base', 'arch'],
   recipes: ['base', 'arch', 'data', 'preprocess', 'train'],
   impl: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract'],
+  // It wraps implementations (tfjs, onnxruntime) for the page and speaks the protocol (src/impl/remote).
+  browser: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract', 'impl'],
   harness: ['base', 'arch', 'data', 'train', 'contract', 'reference'],
   reproduce: ['base', 'data', 'preprocess', 'recipes', 'train', 'contract'],
   golden: ['base', 'data', 'onnx', 'preprocess', 'recipes', 'reproduce', 'train', 'contract'],

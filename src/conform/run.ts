@@ -5,14 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
+import { execSpecForRunner, implementationName, isExecSpec, isShippedName, loadImplementation, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
 import { makeTempDir, onInterrupt, removeTempDir } from '../util/cleanup.js';
 import { gitState } from '../util/git.js';
 import { machineInfo } from '../util/machine.js';
 import { VERSION } from '../version.js';
 import type { ChildConfig } from './child.js';
 import { skipPatterns, type Expectations } from './expectations.js';
-import { implementationName } from '../impl/registry.js';
 import { ENV } from '../harness/env.js';
 import type { SpecEvent } from '../harness/events.js';
 import type { SpecRecordLike } from '../harness/record.js';
@@ -174,9 +173,12 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const child = join(root, 'dist', 'conform', 'child.js');
   if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
   const targets = opts.impls.map((given) => {
-    const shipped = isShipped(given);
-    const modulePath = shipped ? given : resolve(given);
-    if (!shipped && !existsSync(modulePath)) throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor an existing module path`);
+    const shipped = isShippedName(given);
+    // An exec: command runs in the spec runner's workers: its program is checked here and its directory pinned to ours.
+    const modulePath = shipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
+    if (!shipped && !isExecSpec(given) && !existsSync(modulePath)) {
+      throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
+    }
     return { given, modulePath, name: implementationName(modulePath) };
   });
   const names = targets.map((t) => t.name);
@@ -193,7 +195,9 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   // watchdog or a signal kills it goes with the folder.
   const childTmp = join(scratch, 'tmp');
   mkdirSync(childTmp);
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), TMPDIR: childTmp, TMP: childTmp, TEMP: childTmp, [ENV.impl]: targets.map((t) => t.modulePath).join(','), [ENV.tier]: tier };
+  // A JSON array when an exec: command (which may hold commas) is among them.
+  const implList = targets.some((t) => isExecSpec(t.modulePath)) ? JSON.stringify(targets.map((t) => t.modulePath)) : targets.map((t) => t.modulePath).join(',');
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), TMPDIR: childTmp, TMP: childTmp, TEMP: childTmp, [ENV.impl]: implList, [ENV.tier]: tier };
   if (opts.data === 'embedded') delete env[ENV.mnistDir];
   else if (opts.data) env[ENV.mnistDir] = resolve(opts.data);
   const skips = names.flatMap((n) => skipPatterns(opts.expectations, n));
@@ -320,12 +324,21 @@ async function implementationSection(name: string, given: string, modulePath: st
     };
   }
   // No spec loaded it (everything filtered or skipped): ask it directly when Node can load it.
-  if (isShipped(given) || /\.[cm]?js$/.test(modulePath)) {
+  if (isShippedName(given) || isExecSpec(modulePath) || /\.[cm]?js$/.test(modulePath)) {
     try {
       const impl = await loadImplementation(modulePath);
       const info = await impl.info();
       await impl.close?.();
-      return { name, module: given, declaredName: impl.name, version: impl.version, capabilities: impl.capabilities, backend: info.backend, ...(info.details ? { details: info.details } : {}) };
+      return {
+        name,
+        module: given,
+        declaredName: impl.name,
+        version: impl.version,
+        capabilities: impl.capabilities,
+        backend: info.backend,
+        ...(info.details ? { details: info.details } : {}),
+        ...(impl.unavailable ? { infoError: `unavailable: ${impl.unavailable}` } : {}),
+      };
     } catch (err) {
       return { name, module: given, infoError: (err as Error).message };
     }

@@ -31,6 +31,9 @@ export class LazyImplementation implements Implementation {
   get capabilities(): Capabilities {
     return this.real.capabilities;
   }
+  get unavailable(): string | undefined {
+    return this.real.unavailable;
+  }
   async info(): Promise<ImplementationInfo> {
     return (await this.load()).info();
   }
@@ -45,10 +48,13 @@ export class LazyImplementation implements Implementation {
 
 let underTest: LazyImplementation[] | undefined;
 
-/** MNIST_SPEC_IMPL: comma-separated shipped names or module paths; default the registry's `under-test` role. */
+/**
+ * MNIST_SPEC_IMPL: comma-separated shipped names or module paths, or a JSON array of them (how `conform` passes
+ * an `exec:` command, which may hold commas); default the registry's `under-test` role.
+ */
 export function implementationsUnderTest(): LazyImplementation[] {
-  underTest ??= (process.env[ENV.impl] ?? withRole('under-test').join(','))
-    .split(',')
+  const requested = process.env[ENV.impl] ?? withRole('under-test').join(',');
+  underTest ??= (requested.trim().startsWith('[') ? (JSON.parse(requested) as string[]) : requested.split(','))
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => new LazyImplementation(implementationName(s), s));

@@ -24,6 +24,7 @@ export const currentTier = (): Tier => (process.env[ENV.tier] === 'full' ? 'full
 /** Skip reason when this run or implementation cannot judge a spec of this tier and needs, else undefined. */
 export function skipReason(tier: Tier, needs: SpecNeeds, impl: Implementation | undefined): string | undefined {
   if (tier === 'full' && currentTier() !== 'full') return 'full tier: run `npm run test:full` (MNIST_DIR set)';
+  if (impl?.unavailable) return `implementation "${impl.name}" is unavailable here: ${impl.unavailable}`;
   if (needs.fullData && !process.env[ENV.mnistDir]) return `needs the full MNIST set: set ${ENV.mnistDir} to a directory of the four IDX files`;
   if (!impl) return undefined;
   if (needs.layers) {

@@ -37,6 +37,11 @@ export interface Implementation {
   build(arch: Architecture, options?: BuildOptions): Promise<Model>;
   /** Release the runtime, if it holds anything process-wide. */
   close?(): Promise<void>;
+  /**
+   * Set when the implementation cannot run on this machine (a missing library or interpreter): why, and how
+   * to install what is missing. Every spec then skips with this reason, never passes.
+   */
+  readonly unavailable?: string;
 }
 
 export interface Capabilities {
@@ -53,11 +58,19 @@ export interface ImplementationInfo {
   /** The compute backend that ran, e.g. 'tensorflow' (tfjs-node), 'wasm', 'cpu', 'onnxruntime-cpu'. */
   backend: string;
   /**
+   * What the backend really computes in, when it can be less than float32 (TF.js on WebGL without float32
+   * textures stores every intermediate as float16). Absent means float32. Specs pick their tolerance profile by it.
+   */
+  precision?: Precision;
+  /**
    * Anything else worth a line in a report (threads, library versions). `liveTensors`, when an
    * implementation can count what it holds, lets the leak spec check that dispose() frees a model.
    */
   details?: Record<string, string | number | boolean>;
 }
+
+/** The arithmetic an implementation computes in. */
+export type Precision = 'float32' | 'float16';
 
 export interface BuildOptions {
   /** Seeds the initial weights. Same seed, same weights, within one implementation. */

@@ -2,6 +2,11 @@ import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ArgumentError } from '../errors.js';
 import type { Implementation, ImplementationModule } from './interface.js';
+import { isExecSpec, parseExecSpec } from './remote/exec-spec.js';
+
+// What the conform runner needs of exec: specs, through the registry (the runner may import the contract, not an implementation).
+export { isExecSpec } from './remote/exec-spec.js';
+export { execSpecForRunner } from './remote/exec-preflight.js';
 
 /**
  * The one registry of shipped implementations. Every list the project uses — what `npm test` judges, what the
@@ -73,24 +78,40 @@ export const isShipped = (nameOrPath: string): boolean => SHIPPED_IMPLEMENTATION
 /**
  * The name an implementation's specs are registered under (`<name> > <spec id>`): a shipped name, or a module's
  * base name without extension — the directory's name for an `index` module, so examples/minimal-adapter/index.ts
- * is "minimal-adapter".
+ * is "minimal-adapter"; for `exec:…` its script's base name or the name it gives.
  */
 export function implementationName(nameOrPath: string): string {
-  if (isShipped(nameOrPath)) return nameOrPath;
+  if (isShippedName(nameOrPath)) return nameOrPath;
+  if (isExecSpec(nameOrPath)) return parseExecSpec(nameOrPath).name;
   const base = basename(nameOrPath).replace(/\.[cm]?[jt]s$/, '');
   return base === 'index' ? basename(dirname(nameOrPath)) : base;
 }
+
+/**
+ * Shipped implementations in a process of their own, behind the protocol (src/impl/remote, docs/protocol.md).
+ * Loadable by name but not judged by a plain `npm test` (they need Python and torch, and pytorch-defaults is
+ * the shipped example of a port that must fail): `mnist-spec conform --impl pytorch` judges them.
+ */
+const PROCESS: Record<string, () => Promise<{ default: ImplementationModule }>> = {
+  pytorch: () => import('./pytorch/index.js'),
+  'pytorch-defaults': () => import('./pytorch/defaults.js'),
+};
+export const PROCESS_IMPLEMENTATIONS: readonly string[] = Object.keys(PROCESS);
+
+/** A name `--impl` accepts without a path: in-process or process implementations. */
+export const isShippedName = (name: string): boolean => isShipped(name) || name in PROCESS;
 
 function isImplementation(v: unknown): v is Implementation {
   const o = v as Implementation | undefined;
   return !!o && typeof o.name === 'string' && typeof o.build === 'function' && typeof o.info === 'function' && !!o.capabilities;
 }
 
-/** `name` of a shipped implementation, or a path to a module whose default export is one (or a factory). */
+/** `name` of a shipped implementation, `exec:<command>` (docs/protocol.md), or a path to a module whose default export is one (or a factory). */
 export async function loadImplementation(nameOrPath: string): Promise<Implementation> {
   let mod: { default?: unknown };
-  const shipped = SHIPPED.find((s) => s.name === nameOrPath);
-  if (shipped) mod = await shipped.load();
+  const shipped = SHIPPED.find((s) => s.name === nameOrPath)?.load ?? PROCESS[nameOrPath];
+  if (shipped) mod = await shipped();
+  else if (isExecSpec(nameOrPath)) return (await import('./remote/exec.js')).execImplementation(nameOrPath);
   else if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
     try {
       mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
@@ -98,7 +119,7 @@ export async function loadImplementation(nameOrPath: string): Promise<Implementa
       throw new ArgumentError('--impl', `cannot load module ${nameOrPath}: ${(e as Error).message}`);
     }
   } else {
-    throw new ArgumentError('--impl', `"${nameOrPath}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor a module path`);
+    throw new ArgumentError('--impl', `"${nameOrPath}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor a module path`);
   }
   let impl = mod.default;
   if (typeof impl === 'function') impl = await (impl as () => unknown)();

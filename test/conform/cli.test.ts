@@ -195,7 +195,7 @@ describe('mnist-spec conform', () => {
         return cli(['conform', '--impl', ADAPTER, '--expectations', 'bad.json']);
       })(),
     ]);
-    expect([impl.status, impl.stderr]).toEqual([2, expect.stringMatching(/--impl: "no-such-runtime" is neither a shipped implementation \(.*tfjs.*\) nor an existing module path/)]);
+    expect([impl.status, impl.stderr]).toEqual([2, expect.stringMatching(/--impl: "no-such-runtime" is neither a shipped implementation \(.*tfjs.*\)(, an exec: command)? nor an existing module path/)]);
     expect([shard.status, shard.stderr]).toEqual([2, expect.stringMatching(/--shard: must be i\/n/)]);
     expect([ex.status, ex.stderr]).toEqual([2, expect.stringMatching(/--expectations: bad\.json: expectations\[0\]: every expectation needs a "reason"/)]);
     expect(existsSync(join(scratch, 'reports'))).toBe(false);

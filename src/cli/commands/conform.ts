@@ -13,7 +13,8 @@ import type { ResultLine } from '../../conform/protocol.js';
 import { conformanceSpecFiles, listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
-import { implementationName, isShipped, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { implementationName, isShippedName, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { isExecSpec } from '../../impl/remote/exec-spec.js';
 import { currentTier } from '../../harness/tiers.js';
 import { validateReport, validateResultLine, validateVitestJson } from '../../conform/validate.js';
 import { setActivity } from '../../util/cleanup.js';
@@ -102,6 +103,8 @@ const printable = (s: string | undefined, max = 200): string => (s ?? '').replac
 export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.WriteStream = process.stdout): void {
   const impl = r.implementation;
   const lines = ['', `${headline(r)} — ${printable(impl.declaredName ?? impl.name)} ${printable(impl.version, 60)} (${printable(impl.backend ?? 'backend unknown', 80)}), ${r.run.wallSeconds} s`];
+  // An implementation that is unavailable here (its specs all skipped) or could not report itself: say why first.
+  if (impl.infoError) lines.push(`  note: ${printable(impl.infoError)}`);
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
   for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${printable(s.name)}: ${printable(s.reason, 300)}`);
   const expected = r.specs.filter((s) => s.status === 'expected-fail');
@@ -115,7 +118,7 @@ export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.
 async function expectationsFor(opts: { expectations?: string; impl: string }): Promise<Expectations | undefined> {
   if (opts.expectations) return loadExpectations(opts.expectations);
   const shipped = join(PACKAGE_ROOT, 'expectations', `${opts.impl}.json`);
-  if (isShipped(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
+  if (isShippedName(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
   return undefined;
 }
 
@@ -208,7 +211,11 @@ export function registerConform(program: Command): void {
   const conform = program
     .command('conform')
     .description('run the specs against one implementation (shipped or your module) and write report.json, report.md, report.html and junit.xml')
-    .option('--impl <name|path>', `a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) or a module whose default export implements src/impl/interface.ts`)
+    .option(
+      '--impl <name|path|exec:command>',
+      `a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), a module whose default export implements src/impl/interface.ts, ` +
+        "or exec:'<command>' — a program speaking the protocol of docs/protocol.md on stdin/stdout",
+    )
     .option('--query <pattern>', 'spec id pattern, CTS-style: `*` matches anything (e.g. model:summary:*); repeatable', collect, [])
     .option('--tier <fast|full>', 'fast (default) or full (the notebooks\' own budgets; needs --data DIR)', 'fast')
     .option('--data <DIR|embedded>', 'the full MNIST set as a directory of IDX files, or "embedded" for the embedded split only (default: MNIST_DIR)')
@@ -233,15 +240,15 @@ export function registerConform(program: Command): void {
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
       const shard = checkShard(opts.shard);
       const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
-      const name = implementationName(isShipped(opts.impl) ? opts.impl : resolve(opts.impl));
+      const name = implementationName(isShippedName(opts.impl) || isExecSpec(opts.impl) ? opts.impl : resolve(opts.impl));
       // Everything the run will need is checked before it starts: a bad --report-dir must not cost a run.
       const reportDir = opts.reportDir ?? join('reports', safePathComponent(name));
       await checkOutputDirectory(reportDir, '--report-dir');
       await checkDataFlag(opts.data);
       checkSelectionUpFront(opts.query, shard);
-      if (!isShipped(opts.impl)) await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
+      if (!isShippedName(opts.impl) && !isExecSpec(opts.impl)) await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
         if (e instanceof ArgumentError && /: no such file$/.test(e.detail)) {
-          throw new ArgumentError('--impl', `"${opts.impl}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}) nor an existing module path`);
+          throw new ArgumentError('--impl', `"${opts.impl}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
         }
         throw e;
       });

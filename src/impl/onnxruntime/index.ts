@@ -1,4 +1,5 @@
 import '../../util/no-telemetry.js';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { initialWeights } from '../../arch/init.js';
 import { resolveArchitecture } from '../../arch/resolve.js';
@@ -6,7 +7,10 @@ import { LAYER_TYPES, type Architecture } from '../../arch/types.js';
 import { ArgumentError } from '../../errors.js';
 import { DEFAULT_OPSET } from '../../onnx/export.js';
 import type { BuildOptions, Implementation, ImplementationInfo, Model } from '../interface.js';
-import { INTRA_OP_THREADS, OrtModel } from './model.js';
+import { OrtModel } from './model.js';
+
+const INTRA_OP_THREADS = availableParallelism();
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: INTRA_OP_THREADS, graphOptimizationLevel: 'all' };
 
 const ORT_VERSION = ort.env.versions.node ?? ort.env.versions.common;
 
@@ -29,7 +33,7 @@ const onnxruntimeImplementation: Implementation = {
     // No seed: fresh random weights, as Keras gives.
     const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
     if (!Number.isSafeInteger(seed)) throw new ArgumentError('seed', `must be an integer, got ${seed}`);
-    return new OrtModel(arch, resolved, initialWeights(resolved, seed));
+    return new OrtModel(arch, resolved, initialWeights(resolved, seed), ort, SESSION_OPTIONS);
   },
 };
 

@@ -1,6 +1,4 @@
-import { availableParallelism } from 'node:os';
-import '../../util/no-telemetry.js';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { checkWeights, layerInfosOf, modelWeightSpecs, type ResolvedArchitecture } from '../../arch/resolve.js';
 import type { Architecture } from '../../arch/types.js';
 import { ArgumentError } from '../../errors.js';
@@ -9,7 +7,16 @@ import { batchRanges } from '../../preprocess/index.js';
 import { shapeString, sizeOf, sliceRows, type F32Tensor } from '../../tensor.js';
 import type { LayerInfo, Model, NamedWeight } from '../interface.js';
 
-export const INTRA_OP_THREADS = availableParallelism();
+/**
+ * The part of an onnxruntime package the model uses. onnxruntime-node and onnxruntime-web export the same
+ * API (onnxruntime-common), so the one model class serves both: Node passes onnxruntime-node, a browser page
+ * onnxruntime-web (src/browser/impls/onnxruntime-web.ts). Only types are imported here, so nothing of
+ * onnxruntime-node reaches a browser bundle.
+ */
+export interface OrtRuntime {
+  InferenceSession: { create(model: Uint8Array, options?: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => ort.Tensor;
+}
 
 /**
  * Inference on onnxruntime: the model lives as an architecture and Keras-layout weights; `predict`
@@ -28,6 +35,8 @@ export class OrtModel implements Model {
     private readonly arch: Architecture,
     private readonly resolved: ResolvedArchitecture,
     initial: F32Tensor[],
+    private readonly runtime: OrtRuntime,
+    private readonly sessionOptions: ort.InferenceSession.SessionOptions,
   ) {
     this.weights = initial;
   }
@@ -68,11 +77,7 @@ export class OrtModel implements Model {
   }
 
   private sessionFor(): Promise<ort.InferenceSession> {
-    this.session ??= ort.InferenceSession.create(exportOnnx(this.arch, this.weights), {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: INTRA_OP_THREADS,
-      graphOptimizationLevel: 'all',
-    });
+    this.session ??= this.runtime.InferenceSession.create(exportOnnx(this.arch, this.weights), this.sessionOptions);
     return this.session;
   }
 
@@ -95,7 +100,7 @@ export class OrtModel implements Model {
       const session = await this.sessionFor();
       for (const [start, end] of ranges) {
         const rows = sliceRows(x, start, end);
-        const result = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', rows.data, rows.shape) });
+        const result = await session.run({ [INPUT_NAME]: new this.runtime.Tensor('float32', rows.data, rows.shape) });
         const probs = result[OUTPUT_NAME]!;
         out.set(probs.data as Float32Array, start * k);
         probs.dispose();

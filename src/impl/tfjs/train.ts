@@ -25,7 +25,7 @@ function accuracy(y: tf.Tensor, p: tf.Tensor): tf.Scalar {
 /**
  * One fit's training state: a fresh Keras optimizer (each fit call is a compile + fit) over the
  * net's trainable variables. A step is one tf.tidy: forward in training mode, loss and accuracy,
- * gradients, parameter updates, then the batch-norm moving statistics; only the two scalars are read back.
+ * gradients, parameter updates, then the batch-norm moving statistics; only the two scalars are read back (asynchronously).
  */
 export class TfjsTrainer {
   private readonly optimizer: KerasOptimizer;
@@ -38,7 +38,7 @@ export class TfjsTrainer {
     this.optimizer = makeKerasOptimizer(optimizer, net.trainable);
   }
 
-  step(xb: F32Tensor, yb: F32Tensor, ctx: StepContext): StepResult {
+  async step(xb: F32Tensor, yb: F32Tensor, ctx: StepContext): Promise<StepResult> {
     const updates: MovingUpdate[] = [];
     let acc: tf.Scalar | undefined;
     try {
@@ -59,7 +59,8 @@ export class TfjsTrainer {
         this.net.applyMovingUpdates(updates);
         return tf.stack([value, acc!]);
       });
-      const [loss, accuracyValue] = result.dataSync();
+      // Read back asynchronously: WebGPU's synchronous read is slow and, on SwiftShader, returned zeros (src/browser/).
+      const [loss, accuracyValue] = await result.data();
       result.dispose();
       return { loss: loss!, acc: accuracyValue! };
     } finally {

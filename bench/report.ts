@@ -13,7 +13,12 @@ export interface PeerConfig {
   threads: number;
   /** OMP_WAIT_POLICY, or undefined: as installed (unset). */
   waitPolicy?: 'PASSIVE' | 'ACTIVE';
+  /** Which form of the shipped pytorch implementation: Keras's semantics (judged by the suite) or PyTorch's defaults (its idiomatic form). */
+  semantics?: PeerSemantics;
 }
+
+export const PEER_SEMANTICS = ['keras', 'pytorch-defaults'] as const;
+export type PeerSemantics = (typeof PEER_SEMANTICS)[number];
 
 export interface Peak {
   threads: number;
@@ -54,7 +59,8 @@ export const TASK_TITLES: Record<Task, string> = {
 };
 
 export function peerName(c: PeerConfig): string {
-  return `pytorch (${c.threads} thread${c.threads > 1 ? 's' : ''}, ${c.waitPolicy ? `OMP_WAIT_POLICY=${c.waitPolicy}` : 'as installed'})`;
+  const name = c.semantics === 'pytorch-defaults' ? 'pytorch-defaults' : 'pytorch';
+  return `${name} (${c.threads} thread${c.threads > 1 ? 's' : ''}, ${c.waitPolicy ? `OMP_WAIT_POLICY=${c.waitPolicy}` : 'as installed'})`;
 }
 
 /** Per task, the fastest PyTorch configuration that ran the whole task (one stopped by --max-seconds only if none did). */

@@ -10,8 +10,8 @@ import { withRole } from '../src/impl/registry.js';
 import { machineInfo } from '../src/util/machine.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { VERSION } from '../src/version.js';
-import { bestPeerOf, consoleTables, peerName, type BenchReport, type Combined, type Peak, type PeerConfig } from './report.js';
-import { DATA_FILES, flopsPerSample, INFER_BATCH, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, workload, type Measurement, type Task } from './workload.js';
+import { bestPeerOf, consoleTables, PEER_SEMANTICS, peerName, type BenchReport, type Combined, type Peak, type PeerConfig, type PeerSemantics } from './report.js';
+import { DATA_FILES, flopsPerSample, INFER_BATCH, peerWorkload, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, workload, type Measurement, type Task } from './workload.js';
 
 /**
  * `npm run bench`: training and inference throughput of every shipped implementation and of the PyTorch
@@ -20,13 +20,15 @@ import { DATA_FILES, flopsPerSample, INFER_BATCH, TASKS, TEST_SAMPLES, TRAIN_SAM
  * GFLOP/s against the machine's peak; writes reports/bench/<date>.json.
  *
  *   npm run bench -- [--impl engine,tfjs] [--repeat 3] [--max-seconds 120] [--data DIR] [--no-peer]
- *                    [--peer-configs 1:PASSIVE,2:installed] [--no-peak] [--quick] [--out DIR]
+ *                    [--peer-configs 1:PASSIVE,2:installed:pytorch-defaults] [--no-peak] [--quick] [--out DIR]
  *
  * Data: the full MNIST set when it can be found (--data, MNIST_DIR, the Keras cache); otherwise the
  * embedded digits repeated up to 60,000 / 10,000 samples (said in the report): throughput does not depend
- * on which digits. The peer is Debian's python3-torch (/usr/bin/python3), run in every configuration of
- * thread count (1 and --threads) × OMP_WAIT_POLICY (as installed, PASSIVE, ACTIVE): as installed, its
- * OpenMP threads spin against OpenBLAS's own and it runs several times slower than it can. Per task, the
+ * on which digits. The peer is the shipped `pytorch` implementation (src/impl/pytorch, on Debian's python3-torch
+ * with /usr/bin/python3) timed in-process by bench/peer_pytorch.py — the code the suite judges — in both its
+ * forms (Keras's semantics, and PyTorch's own defaults: torch.optim and the fused cross-entropy), each in every
+ * configuration of thread count (1 and --threads) × OMP_WAIT_POLICY (as installed, PASSIVE, ACTIVE): as
+ * installed, its OpenMP threads spin against OpenBLAS's own and it runs several times slower than it can. Per task, the
  * fastest configuration is the peer the ratios are taken against. Repeats go round every runtime in turn,
  * so a change in the machine's load falls on all of them alike. `--quick`: a fifth of the samples, one
  * repeat, for development (its ratios are indicative only: the first batches include warm-up).
@@ -62,18 +64,22 @@ const sampleArgs = values.quick ? ['--train-samples', String(trainSamples), '--t
 function peerConfigs(): PeerConfig[] {
   if (values['peer-configs']) {
     return values['peer-configs'].split(',').map((c) => {
-      const [t, p] = c.split(':');
+      const [t, p, sem] = c.split(':');
       const n = Number(t);
       const policy = (p ?? 'installed').toUpperCase();
-      if (!Number.isInteger(n) || n < 1 || !['INSTALLED', 'PASSIVE', 'ACTIVE'].includes(policy)) {
-        process.stderr.write(`bench: --peer-configs: "${c}" is not THREADS:installed|PASSIVE|ACTIVE\n`);
+      const semantics = (sem ?? 'keras') as PeerSemantics;
+      if (!Number.isInteger(n) || n < 1 || !['INSTALLED', 'PASSIVE', 'ACTIVE'].includes(policy) || !PEER_SEMANTICS.includes(semantics)) {
+        process.stderr.write(`bench: --peer-configs: "${c}" is not THREADS:installed|PASSIVE|ACTIVE[:keras|pytorch-defaults]\n`);
         process.exit(2);
       }
-      return { threads: n, ...(policy === 'INSTALLED' ? {} : { waitPolicy: policy as 'PASSIVE' | 'ACTIVE' }) };
+      return { threads: n, semantics, ...(policy === 'INSTALLED' ? {} : { waitPolicy: policy as 'PASSIVE' | 'ACTIVE' }) };
     });
   }
+  // Every thread count × OMP_WAIT_POLICY, for both forms of the shipped implementation: the peer is the fastest.
   const counts = [...new Set([1, threads])];
-  return counts.flatMap((t) => [undefined, 'PASSIVE', 'ACTIVE'].map((p) => ({ threads: t, ...(p ? { waitPolicy: p as 'PASSIVE' | 'ACTIVE' } : {}) })));
+  return PEER_SEMANTICS.flatMap((semantics) =>
+    counts.flatMap((t) => [undefined, 'PASSIVE', 'ACTIVE'].map((p) => ({ threads: t, semantics, ...(p ? { waitPolicy: p as 'PASSIVE' | 'ACTIVE' } : {}) }))),
+  );
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -107,6 +113,7 @@ async function prepareData(dir: string) {
   await writeFile(join(dir, DATA_FILES.trainLabels), repeated(data.yTrain.data, 1, TRAIN_SAMPLES));
   await writeFile(join(dir, DATA_FILES.testImages), repeated(data.xTest.data, 784, TEST_SAMPLES));
   await writeFile(join(dir, DATA_FILES.testLabels), repeated(data.yTest.data, 1, TEST_SAMPLES));
+  await writeFile(join(dir, DATA_FILES.workload), JSON.stringify(peerWorkload()));
   const { source, location, canonical, counts } = data.provenance;
   return { source, location, canonical, counts, repeatedToFill: counts.train < TRAIN_SAMPLES || counts.test < TEST_SAMPLES };
 }
@@ -147,7 +154,7 @@ async function measurePeer(dir: string, config: PeerConfig): Promise<Measurement
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (config.waitPolicy) env.OMP_WAIT_POLICY = config.waitPolicy;
   else delete env.OMP_WAIT_POLICY;
-  const args = [join(here, 'peer_pytorch.py'), '--data', dir, '--threads', String(config.threads), '--max-seconds', values['max-seconds']!, '--infer-batch', String(INFER_BATCH), ...sampleArgs];
+  const args = [join(here, 'peer_pytorch.py'), '--data', dir, '--threads', String(config.threads), '--semantics', config.semantics ?? 'keras', '--max-seconds', values['max-seconds']!, '--infer-batch', String(INFER_BATCH), ...sampleArgs];
   const r = await run(PYTHON, args, env);
   const m = lastJson(r.stdout) ?? { runtime: name, results: {}, maxRssBytes: 0, error: `exit ${r.code}: ${r.stderr.slice(-2000)}` };
   m.runtime = name;

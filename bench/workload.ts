@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveArchitecture } from '../src/arch/resolve.js';
 import type { Architecture } from '../src/arch/types.js';
+import { wireResolved } from '../src/impl/remote/messages.js';
 import { getRecipe } from '../src/recipes/index.js';
 import type { F32Tensor } from '../src/tensor.js';
 import type { FitConfig } from '../src/train/config.js';
@@ -75,7 +76,18 @@ export const DATA_FILES = {
   trainLabels: 'train-labels.u8',
   testImages: 'test-images.u8',
   testLabels: 'test-labels.u8',
+  /** Each model as the process protocol's build message carries it, for the peer (bench/peer_pytorch.py). */
+  workload: 'workload.json',
 } as const;
+
+/** The workload.json the peer reads: per model, the architecture, its resolution as the build message sends it, the fit configuration. */
+export function peerWorkload(): Record<'mlp' | 'cnn', Workload & { architecture: Architecture; resolved: unknown }> {
+  const entry = (which: 'mlp' | 'cnn') => {
+    const w = workload(which);
+    return { ...w, architecture: w.arch, resolved: wireResolved(resolveArchitecture(w.arch)) };
+  };
+  return { mlp: entry('mlp'), cnn: entry('cnn') };
+}
 
 export interface BenchData {
   xTrain: Float32Array;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { bestPeerOf, readmeTable, type BenchReport, type Combined } from '../bench/report.js';
+import { bestPeerOf, peerName, readmeTable, type BenchReport, type Combined } from '../bench/report.js';
 import { flopsPerSample, workload } from '../bench/workload.js';
 
 /** The bench's derived numbers: FLOP counts from the layer shapes, the best PyTorch configuration per task, the README table. */
@@ -31,6 +31,11 @@ const measured = (runtime: string, rates: Record<string, number>, peer?: boolean
 });
 
 describe('bench: the peer is the fastest PyTorch configuration per task', () => {
+  test('a configuration is named by its form of the shipped implementation, threads and OMP_WAIT_POLICY', () => {
+    expect(peerName({ threads: 1 })).toBe('pytorch (1 thread, as installed)');
+    expect(peerName({ threads: 2, waitPolicy: 'PASSIVE', semantics: 'pytorch-defaults' })).toBe('pytorch-defaults (2 threads, OMP_WAIT_POLICY=PASSIVE)');
+  });
+
   const results = [
     measured('engine', { 'mlp-train': 30000, 'cnn-train': 2000 }),
     measured('pytorch (1 thread, as installed)', { 'mlp-train': 20000, 'cnn-train': 2500 }, true),

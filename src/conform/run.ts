@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { execSpecForRunner, implementationName, isExecSpec, isShippedName, loadImplementation, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
+import { execSpecForRunner, implementationName, isExecSpec, isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
 import { makeTempDir, onInterrupt, removeTempDir } from '../util/cleanup.js';
 import { gitState } from '../util/git.js';
 import { machineInfo } from '../util/machine.js';
@@ -173,11 +173,11 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const child = join(root, 'dist', 'conform', 'child.js');
   if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
   const targets = opts.impls.map((given) => {
-    const shipped = isShippedName(given);
+    const shipped = isShipped(given);
     // An exec: command runs in the spec runner's workers: its program is checked here and its directory pinned to ours.
     const modulePath = shipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
     if (!shipped && !isExecSpec(given) && !existsSync(modulePath)) {
-      throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
+      throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor an existing module path`);
     }
     return { given, modulePath, name: implementationName(modulePath) };
   });
@@ -324,7 +324,7 @@ async function implementationSection(name: string, given: string, modulePath: st
     };
   }
   // No spec loaded it (everything filtered or skipped): ask it directly when Node can load it.
-  if (isShippedName(given) || isExecSpec(modulePath) || /\.[cm]?js$/.test(modulePath)) {
+  if (isShipped(given) || isExecSpec(modulePath) || /\.[cm]?js$/.test(modulePath)) {
     try {
       const impl = await loadImplementation(modulePath);
       const info = await impl.info();

@@ -20,8 +20,10 @@ export type Role =
   | 'under-test'
   /** The full tier trains it at the notebooks' budgets by default (the others skip saying so, unless named). */
   | 'full-tier-trainer'
-  /** Its conformance report is kept in reports/<name>/ (`npm run conform:reports`). */
+  /** Its conformance report is kept in reports/<name>/ (`npm run conform:reports`), and conforms. */
   | 'reference-report'
+  /** A shipped example of a port that must not conform: its report is kept in reports/<name>/ and fails. */
+  | 'caught-example'
   /** `npm run bench` measures it. */
   | 'bench'
   /** `mnist-spec check` runs a model with it by default, to hold the implementations' agreement. */
@@ -29,8 +31,15 @@ export type Role =
   /** `mnist-spec reproduce` trains with it by default. */
   | 'reproduce';
 
+/**
+ * Where an implementation runs: `node` in the spec runner's own process; `process` in a child process of its own,
+ * behind the protocol (src/impl/remote, docs/protocol.md), which its `load` starts.
+ */
+export type RunsIn = 'node' | 'process';
+
 export interface ShippedImplementation {
   name: string;
+  runsIn: RunsIn;
   /** One line for the CLI's help and the README. */
   summary: string;
   roles: readonly Role[];
@@ -41,21 +50,40 @@ export interface ShippedImplementation {
 export const SHIPPED: readonly ShippedImplementation[] = [
   {
     name: 'tfjs',
+    runsIn: 'node',
     summary: 'TensorFlow.js Layers (tfjs-node when installed, else wasm), trained with Keras 2.2 semantics: the reference',
     roles: ['reference', 'under-test', 'reference-report', 'bench', 'check'],
     load: () => import('./tfjs/index.js'),
   },
   {
     name: 'engine',
+    runsIn: 'node',
     summary: 'our own: each Keras training step generated as one ONNX graph and run by onnxruntime',
     roles: ['under-test', 'full-tier-trainer', 'reference-report', 'bench', 'reproduce'],
     load: () => import('./engine/index.js'),
   },
   {
     name: 'onnxruntime',
+    runsIn: 'node',
     summary: 'inference only: the model exported to ONNX and run by onnxruntime-node',
     roles: ['under-test', 'reference-report', 'bench', 'check'],
     load: () => import('./onnxruntime/index.js'),
+  },
+  // In a process of their own: they need /usr/bin/python3 with torch (else their specs skip saying what to install),
+  // so `npm test` does not judge them; `mnist-spec conform --impl pytorch` does.
+  {
+    name: 'pytorch',
+    runsIn: 'process',
+    summary: 'the notebooks\' models in PyTorch (python3-torch) with Keras\'s semantics, judged through the process protocol',
+    roles: ['reference-report'],
+    load: () => import('./pytorch/index.js'),
+  },
+  {
+    name: 'pytorch-defaults',
+    runsIn: 'process',
+    summary: 'the same PyTorch code with PyTorch\'s own defaults (init, optimizers, batch norm, loss): the commonest porting mistake, shipped to be caught',
+    roles: ['caught-example'],
+    load: () => import('./pytorch/defaults.js'),
   },
 ];
 
@@ -81,25 +109,11 @@ export const isShipped = (nameOrPath: string): boolean => SHIPPED_IMPLEMENTATION
  * is "minimal-adapter"; for `exec:…` its script's base name or the name it gives.
  */
 export function implementationName(nameOrPath: string): string {
-  if (isShippedName(nameOrPath)) return nameOrPath;
+  if (isShipped(nameOrPath)) return nameOrPath;
   if (isExecSpec(nameOrPath)) return parseExecSpec(nameOrPath).name;
   const base = basename(nameOrPath).replace(/\.[cm]?[jt]s$/, '');
   return base === 'index' ? basename(dirname(nameOrPath)) : base;
 }
-
-/**
- * Shipped implementations in a process of their own, behind the protocol (src/impl/remote, docs/protocol.md).
- * Loadable by name but not judged by a plain `npm test` (they need Python and torch, and pytorch-defaults is
- * the shipped example of a port that must fail): `mnist-spec conform --impl pytorch` judges them.
- */
-const PROCESS: Record<string, () => Promise<{ default: ImplementationModule }>> = {
-  pytorch: () => import('./pytorch/index.js'),
-  'pytorch-defaults': () => import('./pytorch/defaults.js'),
-};
-export const PROCESS_IMPLEMENTATIONS: readonly string[] = Object.keys(PROCESS);
-
-/** A name `--impl` accepts without a path: in-process or process implementations. */
-export const isShippedName = (name: string): boolean => isShipped(name) || name in PROCESS;
 
 function isImplementation(v: unknown): v is Implementation {
   const o = v as Implementation | undefined;
@@ -109,7 +123,7 @@ function isImplementation(v: unknown): v is Implementation {
 /** `name` of a shipped implementation, `exec:<command>` (docs/protocol.md), or a path to a module whose default export is one (or a factory). */
 export async function loadImplementation(nameOrPath: string): Promise<Implementation> {
   let mod: { default?: unknown };
-  const shipped = SHIPPED.find((s) => s.name === nameOrPath)?.load ?? PROCESS[nameOrPath];
+  const shipped = SHIPPED.find((s) => s.name === nameOrPath)?.load;
   if (shipped) mod = await shipped();
   else if (isExecSpec(nameOrPath)) return (await import('./remote/exec.js')).execImplementation(nameOrPath);
   else if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
@@ -119,7 +133,7 @@ export async function loadImplementation(nameOrPath: string): Promise<Implementa
       throw new ArgumentError('--impl', `cannot load module ${nameOrPath}: ${(e as Error).message}`);
     }
   } else {
-    throw new ArgumentError('--impl', `"${nameOrPath}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor a module path`);
+    throw new ArgumentError('--impl', `"${nameOrPath}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor a module path`);
   }
   let impl = mod.default;
   if (typeof impl === 'function') impl = await (impl as () => unknown)();

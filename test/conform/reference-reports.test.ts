@@ -28,3 +28,15 @@ describe.each(withRole('reference-report'))('reports/%s', (impl) => {
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`# mnist-spec conformance: ${impl}`);
   });
 });
+
+describe.each(withRole('caught-example'))('reports/%s (a shipped port that must not conform)', (impl) => {
+  it('is a report of that implementation that fails, each failure naming what it measured', () => {
+    const r = JSON.parse(readFileSync(join(root, 'reports', impl, 'report.json'), 'utf8')) as ConformanceReport;
+    expect(r.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(r.implementation.name).toBe(impl);
+    expect(r.summary.ok).toBe(false);
+    const failed = r.specs.filter((s) => s.status === 'fail');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const s of failed) expect(s.reason ?? s.errors?.join('\n') ?? '', s.id).not.toBe('');
+  });
+});

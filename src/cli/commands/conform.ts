@@ -13,7 +13,7 @@ import type { ResultLine } from '../../conform/protocol.js';
 import { conformanceSpecFiles, listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
-import { implementationName, isShippedName, PROCESS_IMPLEMENTATIONS, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { implementationName, isShipped, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
 import { isExecSpec } from '../../impl/remote/exec-spec.js';
 import { currentTier } from '../../harness/tiers.js';
 import { validateReport, validateResultLine, validateVitestJson } from '../../conform/validate.js';
@@ -118,7 +118,7 @@ export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.
 async function expectationsFor(opts: { expectations?: string; impl: string }): Promise<Expectations | undefined> {
   if (opts.expectations) return loadExpectations(opts.expectations);
   const shipped = join(PACKAGE_ROOT, 'expectations', `${opts.impl}.json`);
-  if (isShippedName(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
+  if (isShipped(opts.impl) && existsSync(shipped)) return loadExpectations(shipped);
   return undefined;
 }
 
@@ -213,7 +213,7 @@ export function registerConform(program: Command): void {
     .description('run the specs against one implementation (shipped or your module) and write report.json, report.md, report.html and junit.xml')
     .option(
       '--impl <name|path|exec:command>',
-      `a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), a module whose default export implements src/impl/interface.ts, ` +
+      `a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), a module whose default export implements src/impl/interface.ts, ` +
         "or exec:'<command>' — a program speaking the protocol of docs/protocol.md on stdin/stdout",
     )
     .option('--query <pattern>', 'spec id pattern, CTS-style: `*` matches anything (e.g. model:summary:*); repeatable', collect, [])
@@ -240,15 +240,15 @@ export function registerConform(program: Command): void {
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
       const shard = checkShard(opts.shard);
       const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
-      const name = implementationName(isShippedName(opts.impl) || isExecSpec(opts.impl) ? opts.impl : resolve(opts.impl));
+      const name = implementationName(isShipped(opts.impl) || isExecSpec(opts.impl) ? opts.impl : resolve(opts.impl));
       // Everything the run will need is checked before it starts: a bad --report-dir must not cost a run.
       const reportDir = opts.reportDir ?? join('reports', safePathComponent(name));
       await checkOutputDirectory(reportDir, '--report-dir');
       await checkDataFlag(opts.data);
       checkSelectionUpFront(opts.query, shard);
-      if (!isShippedName(opts.impl) && !isExecSpec(opts.impl)) await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
+      if (!isShipped(opts.impl) && !isExecSpec(opts.impl)) await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
         if (e instanceof ArgumentError && /: no such file$/.test(e.detail)) {
-          throw new ArgumentError('--impl', `"${opts.impl}" is neither a shipped implementation (${[...SHIPPED_IMPLEMENTATIONS, ...PROCESS_IMPLEMENTATIONS].join(', ')}), an exec: command nor an existing module path`);
+          throw new ArgumentError('--impl', `"${opts.impl}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor an existing module path`);
         }
         throw e;
       });

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../src/harness/env.js';
+import type { SpecRecordLike } from '../src/harness/record.js';
 
 // The harness's own guarantees, checked by running a small suite of deliberately bad specs in a child vitest.
 const root = fileURLToPath(new URL('./fixtures/harness/', import.meta.url));
-type Result = { fullName: string; status: string; failureMessages: string[]; meta?: { spec?: { measured?: unknown; skipReason?: string } } };
+type Result = { fullName: string; status: string; failureMessages: string[]; meta?: { spec?: SpecRecordLike } };
 let results: Result[] = [];
 let exitCode: number | null = null;
 
@@ -63,6 +64,14 @@ describe('spec harness', () => {
     const r = find('cases:good');
     expect(r.status).toBe('passed');
     expect(r.meta?.spec?.measured).toBe(0.9842);
+  });
+  it('passes a spec that warns, carrying its warnings, placements and stochastic metadata to reporters', () => {
+    const r = find('cases:warned');
+    expect(r.status).toBe('passed');
+    expect(r.meta?.spec?.warnings).toEqual(["accuracy 0.9 lies below the reference's 1st percentile 0.95"]);
+    expect(r.meta?.spec?.placements).toMatchObject([{ quantity: 'accuracy', percentile: 0, beyondTail: true }]);
+    expect(r.meta?.spec?.stochastic).toEqual({ why: 'three runs', method: 'none', falseFailure: 0.5 });
+    expect(r.meta?.spec?.tags).toContain('stochastic');
   });
   it('skips, with the reason, a spec whose data is missing', () => {
     const r = find('cases:needs-full');

@@ -2,7 +2,7 @@ import type { Provenance } from '../data/types.js';
 import type { Capabilities } from '../impl/interface.js';
 import type { MachineInfo } from '../util/machine.js';
 import { expectationFor, type Expectation, type Expectations } from './expectations.js';
-import type { SpecRecordLike } from '../harness/record.js';
+import type { Placement, SpecRecordLike, Stochastic } from '../harness/record.js';
 import type { ResultLine } from './protocol.js';
 
 /**
@@ -12,9 +12,12 @@ import type { ResultLine } from './protocol.js';
 export const REPORT_KIND = 'mnist-spec/conformance-report';
 export const REPORT_SCHEMA_VERSION = 1;
 
-/** pass; fail; skip (with its reason); expected-fail and unexpected-pass (against the expectations file). */
-export type Status = 'pass' | 'fail' | 'skip' | 'expected-fail' | 'unexpected-pass';
-export const STATUSES: readonly Status[] = ['fail', 'unexpected-pass', 'expected-fail', 'pass', 'skip'];
+/**
+ * pass; warn (passed, with a warning worth a look: judged, never failing the run — CTS's `warn`); fail; skip (with its
+ * reason); expected-fail and unexpected-pass (against the expectations file). Worst first: a merge keeps the worst.
+ */
+export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'expected-fail' | 'unexpected-pass';
+export const STATUSES: readonly Status[] = ['fail', 'unexpected-pass', 'expected-fail', 'warn', 'pass', 'skip'];
 
 export interface SpecResult {
   id: string;
@@ -25,10 +28,15 @@ export interface SpecResult {
   claim: { source: string; quote: string } | null;
   tier: string;
   tags: string[];
-  stochastic?: string;
+  /** For a bound on a random outcome: how it was chosen, and the estimated probability that a correct implementation fails it. */
+  stochastic?: Stochastic;
   status: Status;
-  /** Why it skipped, the first line of why it failed, or the expectation's reason. */
+  /** Why it skipped, the first line of why it failed, the first warning, or the expectation's reason. */
   reason?: string;
+  /** Every warning of a spec that passed with warnings (status `warn`), or that the spec raised before failing. */
+  warnings?: string[];
+  /** Where each bounded value falls in the reference's calibrated distribution (stochastic bounds). */
+  placements?: Placement[];
   measured?: unknown;
   bound?: string;
   durationMs: number;
@@ -82,12 +90,14 @@ export interface ConformanceReport {
 export interface Summary {
   total: number;
   pass: number;
+  /** Passed with a warning: judged, counted towards `ok` as a pass. Absent in reports from before warnings existed. */
+  warn?: number;
   fail: number;
   skip: number;
   expectedFail: number;
   unexpectedPass: number;
   /**
-   * The implementation conforms, the exit status of `conform` is 0: at least one spec passed, none failed
+   * The implementation conforms, the exit status of `conform` is 0: at least one spec passed (with or without a warning), none failed
    * (nor, under --strict, passed unexpectedly), and the run had no error outside the specs.
    */
   ok: boolean;
@@ -117,8 +127,9 @@ export function toSpecResult(line: ResultLine, expectations?: Expectations): Spe
   let reason: string | undefined;
   switch (line.state) {
     case 'passed':
-      status = expectation?.status === 'fail' ? 'unexpected-pass' : 'pass';
+      status = expectation?.status === 'fail' ? 'unexpected-pass' : meta.warnings?.length ? 'warn' : 'pass';
       if (status === 'unexpected-pass') reason = `expected to fail (${expectation!.reason}) but passed: update the expectations file`;
+      if (status === 'warn') reason = meta.warnings![0];
       break;
     case 'failed':
       status = expectation?.status === 'fail' ? 'expected-fail' : 'fail';
@@ -138,6 +149,8 @@ export function toSpecResult(line: ResultLine, expectations?: Expectations): Spe
     ...(meta.stochastic ? { stochastic: meta.stochastic } : {}),
     status,
     ...(reason !== undefined ? { reason } : {}),
+    ...(meta.warnings?.length ? { warnings: meta.warnings } : {}),
+    ...(meta.placements?.length ? { placements: meta.placements } : {}),
     ...(meta.measured !== undefined ? { measured: meta.measured } : {}),
     ...(meta.bound !== undefined ? { bound: meta.bound } : {}),
     durationMs: Math.round(line.durationMs * 10) / 10,
@@ -159,13 +172,14 @@ export function summarize(specs: readonly SpecResult[], strict = false, runError
   const s = {
     total: specs.length,
     pass: count('pass'),
+    warn: count('warn'),
     fail: count('fail'),
     skip: count('skip'),
     expectedFail: count('expected-fail'),
     unexpectedPass: count('unexpected-pass'),
   };
   const failed = s.fail > 0 || (strict && s.unexpectedPass > 0) || runErrors > 0;
-  const ok = !failed && s.pass > 0;
+  const ok = !failed && s.pass + s.warn > 0;
   const notebook = specs.filter(isNotebookClaim);
   const notebookClaims = { judged: notebook.filter((x) => x.status !== 'skip').length, total: notebook.length };
   const verdict: Verdict = failed ? 'does-not-conform' : !ok ? 'nothing-judged' : notebookClaims.judged < notebookClaims.total ? 'conforms-partial' : 'conforms';

@@ -35,6 +35,20 @@ const shape = (fields: Record<string, Check>): Check => (v, at) => {
 
 const claim: Check = (v, at) => void (v === null || shape({ source: str, quote: str })(v, at));
 
+/** A report from before the metadata was structured carries `stochastic` as its `why` text. */
+const stochastic: Check = (v, at) =>
+  void (typeof v === 'string' || shape({ why: str, method: optional(str), falseFailure: optional(num), calibrations: optional(arrayOf(shape({ implementation: str, data: str, seeds: num }))) })(v, at));
+
+const placement = shape({
+  quantity: str,
+  value: num,
+  side: oneOf(['low', 'high']),
+  reference: shape({ implementation: str, data: str, seeds: num }),
+  percentile: num,
+  tail: num,
+  beyondTail: bool,
+});
+
 const specResult = shape({
   id: str,
   name: str,
@@ -44,6 +58,9 @@ const specResult = shape({
   tags: arrayOf(str),
   status: oneOf(STATUSES),
   reason: optional(str),
+  stochastic: optional(stochastic),
+  warnings: optional(arrayOf(str)),
+  placements: optional(arrayOf(placement)),
   bound: optional(str),
   durationMs: num,
   logs: arrayOf(str),
@@ -99,7 +116,10 @@ function run<T>(check: Check, v: unknown, file: string, at: string): T {
 
 /** A parsed report.json, checked; throws ArgumentError('merge', '<file>: <field>: expected …'). */
 export function validateReport(v: unknown, file: string): ConformanceReport {
-  return run<ConformanceReport>(report, v, file, 'report');
+  const r = run<ConformanceReport>(report, v, file, 'report');
+  // An older report's `stochastic` text becomes the structured metadata's `why`.
+  for (const s of r.specs) if (typeof (s.stochastic as unknown) === 'string') s.stochastic = { why: s.stochastic as unknown as string };
+  return r;
 }
 
 /** A reporter result line (of a .jsonl file, or made from vitest JSON), checked. */

@@ -6,7 +6,7 @@ import { unknownBehaviours } from './contract.js';
 import { activeSpec, emit, eventsEnabled, expectedSkip, setActiveSpec } from './events.js';
 import { locateSpecFile, specId, type Params, type SpecKind } from './ids.js';
 import { implementationsUnderTest, LazyImplementation } from './implementations.js';
-import type { SpecRecord } from './record.js';
+import type { Placement, SpecRecord, Stochastic } from './record.js';
 import { skipReason, tagsOf, type SpecNeeds, type Tier } from './tiers.js';
 
 /**
@@ -30,8 +30,8 @@ export interface SpecDecl {
   /** 'fast' (default `npm test`) or 'full' (`npm run test:full`, the notebooks' own budgets). */
   tier?: Tier;
   needs?: SpecNeeds;
-  /** For a bound on a random outcome: how the bound was chosen (seeds run, spread seen). */
-  stochastic?: string;
+  /** For a bound on a random outcome: how it was chosen, and the estimated probability that a correct implementation fails it. */
+  stochastic?: Stochastic;
   /** The behaviours of the contract this spec judges (keys of src/harness/contract.ts BEHAVIOURS). Conformance specs only. */
   judges?: readonly string[];
   timeoutMs?: number;
@@ -45,6 +45,14 @@ export interface SpecContext {
   skip(reason: string): never;
   /** Attach a named JSON value for the reports (a confusion matrix, misclassified samples). Keep it small. */
   attach(name: string, value: unknown): void;
+  /**
+   * A pass that deserves a second look (CTS's `warn`): the spec still passes, and is reported as `warn` with this
+   * reason — judged, never failing the run. For what is legal but unlikely, e.g. a value in its bound but beyond the
+   * reference's 1% tail. A spec that then fails is reported as failed (the warning stays in its record).
+   */
+  warn(reason: string): void;
+  /** Record where a measured value falls in the reference's calibrated distribution (a stochastic bound's value). */
+  place(placement: Placement): void;
   vitest: TestContext;
 }
 
@@ -147,7 +155,7 @@ function register(kind: SpecKind, prefix: string, decl: SpecDecl, impl: Implemen
     kind,
     claim: decl.claim,
     tier,
-    tags: tagsOf(tier, needs, decl.stochastic),
+    tags: tagsOf(tier, needs, decl.stochastic !== undefined),
     ...(decl.params ? { params: decl.params } : {}),
     ...(decl.needs ? { needs: decl.needs } : {}),
     ...(decl.stochastic ? { stochastic: decl.stochastic } : {}),
@@ -182,6 +190,12 @@ function register(kind: SpecKind, prefix: string, decl: SpecDecl, impl: Implemen
         },
         skip,
         attach,
+        warn(reason) {
+          (record.warnings ??= []).push(reason);
+        },
+        place(placement) {
+          (record.placements ??= []).push(placement);
+        },
         vitest,
         ...(impl ? { impl } : {}),
       };

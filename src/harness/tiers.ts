@@ -42,7 +42,7 @@ export function skipReason(tier: Tier, needs: SpecNeeds, impl: Implementation | 
   return undefined;
 }
 
-export function tagsOf(tier: Tier, needs: SpecNeeds, stochastic: string | undefined): string[] {
+export function tagsOf(tier: Tier, needs: SpecNeeds, stochastic: boolean): string[] {
   const tags: string[] = [tier];
   if (needs.fullData) tags.push('needs-full-data');
   if (needs.train) tags.push('trains');

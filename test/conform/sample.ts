@@ -59,3 +59,35 @@ export function sampleReport(): ConformanceReport {
     specs,
   };
 }
+
+/**
+ * A report of a run that passed with a warning: a stochastic outcome inside its bound but beyond the reference's 1%
+ * tail (status `warn`), one plain pass and one skip.
+ */
+export function warnedReport(): ConformanceReport {
+  const base = sampleReport();
+  const claim = { source: 'seeds/004_a3e4b7a8a8c57e4b.txt', quote: 'Test accuracy: 0.9812' };
+  const line = (id: string, state: ResultLine['state'], spec: Record<string, unknown>): ResultLine => ({
+    t: 'result', name: `sample > ${id}`, file: 'spec/conformance/notebook/outcome.cnn.spec.ts', state, durationMs: 4000, errors: [], logs: [],
+    spec: { id, claim, tier: 'fast', tags: ['fast', 'trains', 'stochastic'], ...spec },
+  });
+  const stochastic = { why: 'tfjs seeds 1-20 reached 0.70-0.95', method: 'Student-t prediction', falseFailure: 3e-7, calibrations: [{ implementation: 'tfjs', data: 'embedded', seeds: 20 }] };
+  const lines = [
+    line('notebook:outcome:recipe=004-cnn;data=embedded;epochs=1', 'passed', {
+      stochastic,
+      measured: { accuracy: 0.61, loss: 1.1 },
+      bound: 'accuracy ≥ 0.5',
+      warnings: ["accuracy 0.61 passes its bound but lies below the reference's 1st percentile 0.7012"],
+      placements: [{ quantity: 'accuracy', value: 0.61, side: 'low', reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 }, percentile: 0, tail: 0.7012, beyondTail: true }],
+    }),
+    line('notebook:outcome:recipe=001;data=embedded;epochs=5', 'passed', {
+      stochastic,
+      measured: { accuracy: 0.94, loss: 0.23 },
+      bound: 'accuracy ≥ 0.92',
+      placements: [{ quantity: 'accuracy', value: 0.94, side: 'low', reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 }, percentile: 47.5, tail: 0.93, beyondTail: false }],
+    }),
+    line('model:build:layers:recipe=004-cnn', 'skipped', { skipReason: 'no Conv2D' }),
+  ];
+  const specs = lines.map((l) => toSpecResult(l));
+  return { ...base, specs, summary: summarize(specs), run: { ...base.run, expectationsFile: null } };
+}

@@ -14,9 +14,11 @@ import { headline } from '../../src/conform/render/format.js';
 import { renderHtml } from '../../src/conform/render/html.js';
 import { renderJunit } from '../../src/conform/render/junit.js';
 import { renderMarkdown } from '../../src/conform/render/markdown.js';
+import { validateReport } from '../../src/conform/validate.js';
+import type { ResultLine } from '../../src/conform/protocol.js';
 import { digitDataUri, encodeGrayPng } from '../../src/conform/render/png.js';
 import { writeReports } from '../../src/conform/write.js';
-import { sampleReport } from './sample.js';
+import { sampleReport, warnedReport } from './sample.js';
 
 describe('queries', () => {
   it('match ids CTS-style: exact, or * for any run of characters', () => {
@@ -94,7 +96,7 @@ describe('report model', () => {
   });
   it('is ok unless something unexpected failed (unexpected passes too, when strict)', () => {
     const r = sampleReport();
-    expect(r.summary).toEqual({ total: 6, pass: 2, fail: 1, skip: 1, expectedFail: 1, unexpectedPass: 1, ok: false, judged: 5, notebookClaims: { judged: 5, total: 6 }, verdict: 'does-not-conform', runErrors: 0 });
+    expect(r.summary).toEqual({ total: 6, pass: 2, warn: 0, fail: 1, skip: 1, expectedFail: 1, unexpectedPass: 1, ok: false, judged: 5, notebookClaims: { judged: 5, total: 6 }, verdict: 'does-not-conform', runErrors: 0 });
     const noFail = { ...r, specs: r.specs.filter((s) => s.status !== 'fail') };
     expect(mergeReports([noFail]).summary).toMatchObject({ ok: true, verdict: 'conforms-partial' });
     expect(headline(mergeReports([noFail]))).toMatch(/^CONFORMS \(partial: 4 of 5 notebook claims judged\): 2 pass/);
@@ -140,7 +142,7 @@ describe('renderings', () => {
     expect(md).toMatch(/^# mnist-spec conformance: sample\n/);
     expect(md).toContain('**DOES NOT CONFORM: 2 pass, 1 fail, 1 skip, 1 expected fail, 1 unexpected pass (6 specs)**');
     expect(md).toContain('## The notebooks vs this implementation');
-    expect(md).toContain('| 001 | `Test accuracy: 0.9842` | model:summary:recipe=001 | Total params: 1 | Total params: 669,706 | **FAIL** |');
+    expect(md).toContain('| 001 | `Test accuracy: 0.9842` | model:summary:recipe=001 | Total params: 1 | Total params: 669,706 |  | **FAIL** |');
     expect(md).toContain('| 4 | 0.2 | 0.9 | 0.22 | 0.8833 | 1.5 |');
     expect(md).toContain('| **0** | **190** |');
     expect(md).toContain('### sample > model:summary:recipe=001');
@@ -173,6 +175,71 @@ describe('renderings', () => {
     expect(raw.length).toBe(28 * 29);
     expect([...raw.subarray(29 + 1, 29 + 29)]).toEqual([...px.subarray(28, 56)]);
     expect(digitDataUri(Buffer.from(px).toString('base64'))).toMatch(/^data:image\/png;base64,/);
+  });
+});
+
+describe('warnings (a pass worth a look, CTS-style warn)', () => {
+  const PLACEMENT = { quantity: 'accuracy', value: 0.61, side: 'low' as const, reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 }, percentile: 0, tail: 0.7012, beyondTail: true };
+  const warning = "accuracy 0.61 passes its bound but lies below the reference's 1st percentile 0.7012";
+  const line = (state: ResultLine['state']): ResultLine => ({
+    t: 'result', name: 'i > notebook:outcome:recipe=004-cnn', file: 'f', state, durationMs: 1, errors: state === 'failed' ? ['boom'] : [], logs: [],
+    spec: { id: 'notebook:outcome:recipe=004-cnn', warnings: [warning], placements: [PLACEMENT], stochastic: { why: 'calibrated', method: 't', falseFailure: 3e-7 } },
+  });
+  it('a passed spec with warnings is `warn`, its first warning the reason; a failed one stays failed; an expected failure that passes is unexpected', () => {
+    expect(toSpecResult(line('passed'))).toMatchObject({ status: 'warn', reason: warning, warnings: [warning], placements: [PLACEMENT], stochastic: { falseFailure: 3e-7 } });
+    expect(toSpecResult(line('failed'))).toMatchObject({ status: 'fail', reason: 'boom', warnings: [warning] });
+    expect(toSpecResult(line('passed'), { file: 'e', expectations: [{ query: 'notebook:*', status: 'fail', reason: 'known' }] }).status).toBe('unexpected-pass');
+  });
+  it('counts as judged and never fails the run: warn alone conforms, the headline and the counts show it', () => {
+    const r = warnedReport();
+    expect(r.summary).toMatchObject({ total: 3, pass: 1, warn: 1, fail: 0, skip: 1, judged: 2, ok: true });
+    expect(headline(r)).toMatch(/^CONFORMS \(partial: 2 of 3 notebook claims judged\): 1 pass, 1 warn, 0 fail, 1 skip \(3 specs\)$/);
+    const onlyWarn = mergeReports([{ ...r, specs: r.specs.filter((s) => s.status === 'warn') }]);
+    expect(onlyWarn.summary).toMatchObject({ ok: true, verdict: 'conforms', warn: 1, pass: 0 });
+  });
+  it('a merge keeps the worse of pass and warn, and fail over warn', () => {
+    const r = warnedReport();
+    const warned = r.specs.find((s) => s.status === 'warn')!;
+    expect(mergeReports([r, { ...r, specs: [{ ...warned, status: 'pass' }] }]).specs.find((s) => s.name === warned.name)!.status).toBe('warn');
+    expect(mergeReports([r, { ...r, specs: [{ ...warned, status: 'fail' }] }]).specs.find((s) => s.name === warned.name)!.status).toBe('fail');
+  });
+  it('report.md shows the warnings on its first screen, the percentile in the notebook table, the error rate in the stochastic section', () => {
+    const md = renderMarkdown(warnedReport());
+    const at = (s: string): number => md.indexOf(s);
+    expect(at('## Warnings (1): passed, but worth a look')).toBeGreaterThan(0);
+    expect(at('## Warnings')).toBeLessThan(at('## The notebooks vs this implementation'));
+    expect(md).toContain(`- **sample > notebook:outcome:recipe=004-cnn;data=embedded;epochs=1**: ${warning}`);
+    expect(md).toMatch(/\| notebook:outcome:recipe=004-cnn;data=embedded;epochs=1 \| accuracy 0\.61, loss 1\.1 \| accuracy ≥ 0\.5 \| p0 of tfjs×20 \(below 1st pct\) \| \*\*WARN\*\* \|/);
+    expect(md).toContain("estimated probability that a correct implementation fails it: 3e-7");
+    expect(md).toContain("  - accuracy 0.61: percentile 0 among tfjs's 20 seeds (1st percentile 0.7012) — beyond it");
+  });
+  it('report.html shows them above the counts, with a warn card', () => {
+    const html = renderHtml(warnedReport());
+    expect(html.indexOf('id="warnings"')).toBeGreaterThan(html.indexOf('id="verdict"'));
+    expect(html.indexOf('id="warnings"')).toBeLessThan(html.indexOf('class="cards"'));
+    expect(html).toContain('<b class="st warn">1</b>warn');
+    expect(html).toContain('p0 of tfjs×20 (below 1st pct)');
+    expect(html).toContain('<span class="st warn">WARN</span>');
+  });
+  it('junit.xml passes the testcase, with the warning as a property and in system-out, and the error rate and percentile as properties', () => {
+    const xml = renderJunit(warnedReport());
+    const tc = xml.split('\n').find((l) => l.includes('name="notebook:outcome:recipe=004-cnn;data=embedded;epochs=1"'))!;
+    expect(tc).not.toContain('<failure');
+    expect(tc).not.toContain('<skipped');
+    expect(tc).toContain(`<property name="warning" value="accuracy 0.61 passes its bound but lies below the reference&apos;s 1st percentile 0.7012"/>`.replace('&apos;', "'"));
+    expect(tc).toContain(`<system-out>warning: ${warning}</system-out>`);
+    expect(tc).toContain('<property name="false-failure-probability" value="3e-7"/>');
+    expect(tc).toContain('<property name="percentile:accuracy" value="accuracy 0.61: percentile 0 among tfjs&apos;s 20 seeds'.replace('&apos;', "'"));
+    expect(xml).toMatch(/<testsuites [^>]*failures="0"/);
+    expect(xml).toContain('<property name="warnings" value="1"/>');
+  });
+  it('conform merge reads it back, and reads an older report whose stochastic metadata was text', () => {
+    const r = JSON.parse(JSON.stringify(warnedReport())) as ConformanceReport;
+    expect(validateReport(r, 'w.json').specs.find((s) => s.status === 'warn')?.placements?.[0]?.percentile).toBe(0);
+    (r.specs[0] as { stochastic: unknown }).stochastic = 'seeds 1-3 reached 0.91-0.92';
+    expect(validateReport(r, 'old.json').specs[0]!.stochastic).toEqual({ why: 'seeds 1-3 reached 0.91-0.92' });
+    (r.specs[1] as { placements: unknown }).placements = [{ quantity: 'accuracy' }];
+    expect(() => validateReport(r, 'bad.json')).toThrow(/bad\.json: report\.specs\[1\]\.placements\[0\]\.value: expected a finite number/);
   });
 });
 

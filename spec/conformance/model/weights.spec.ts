@@ -217,9 +217,13 @@ for (const [recipe, arch] of [
         'It draws samples from a uniform distribution within [-limit, limit] where `limit` is `sqrt(6 / (fan_in + fan_out))`',
       ),
       needs: { layers: layerTypes(arch) },
-      stochastic:
-        'kernel mean and variance are held to 6 standard errors of a uniform sample of that size (mean: limit/sqrt(3n); ' +
-        'variance: limit²·sqrt(4/45)/sqrt(n)), a bound any seed breaks with probability ~1e-9; the range bound is exact',
+      stochastic: {
+        why:
+          'kernel mean and variance are held to 6 standard errors of a uniform sample of that size (mean: limit/sqrt(3n); ' +
+          'variance: limit²·sqrt(4/45)/sqrt(n)); the range bound is exact',
+        method: 'normal approximation of the sample mean and variance (n ≥ 288 draws per kernel): P(|Z| > 6) ≈ 2e-9 per check, two checks per kernel, summed over the kernels',
+        falseFailure: 2e-8,
+      },
     },
     async (ctx) => {
       const { impl } = ctx;

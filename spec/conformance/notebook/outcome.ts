@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { MnistData } from '../../../src/data/types.js';
 import type { Implementation } from '../../../src/impl/interface.js';
-import { BOUNDS, describeOutcome, outcomeHolds, type Bound } from '../../../src/recipes/bounds.js';
+import { theOneWithRole, withRole } from '../../../src/impl/registry.js';
+import { BOUNDS, describeOutcome, outcomeHolds, type Bound, type Measured } from '../../../src/recipes/bounds.js';
+import { calibratedBound, ERROR_RATE_METHOD, formatProbability, placeAmong, type CalibratedBound } from '../../../src/recipes/error-rates.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import { keepFullTierRun } from '../../../src/reproduce/full-tier.js';
 import { misclassifiedAmong, PREDICTIONS_CSV_HEADER, predictionsCsv } from '../../../src/reproduce/outputs.js';
@@ -12,6 +14,7 @@ import { reproduceRun, type Reproduction } from '../../../src/reproduce/run.js';
 import { seed } from '../../../src/harness/claims.js';
 import { embeddedData, fullData } from '../../../src/harness/data.js';
 import { fullTierTrainingSkip } from '../../../src/harness/implementations.js';
+import type { Stochastic } from '../../../src/harness/record.js';
 import type { ConformanceContext, RegisterSpec, SpecContext, SpecDecl } from '../../../src/harness/spec.js';
 import type { Recipe } from '../../../src/recipes/index.js';
 import { SEED_003_MISS_COUNT_AT_LEAST, SEED_003_MISSES } from '../../support/seed003-listing.js';
@@ -82,11 +85,55 @@ export function isLongMlpRun(recipe: Recipe): boolean {
   return recipe.id === '000' || recipe.id === '000-scaled';
 }
 
+/**
+ * The implementations whose calibrated runs (reports/calibration/) speak for a correct one: the reference first (the
+ * distribution an implementation's value is placed in), then the full-tier trainer, the cross-check — and the
+ * distribution used on data the reference was not calibrated on (the full set: days of wasm training).
+ */
+const CALIBRATED = [...new Set([theOneWithRole('reference'), ...withRole('full-tier-trainer')])];
+
+/** A bound's metadata: why it sits where it does, and the estimated probability that a correct implementation fails it. */
+function stochasticOf(bound: Bound, calibrated: CalibratedBound): Stochastic {
+  if (calibrated.probability === undefined) return { why: bound.why, method: 'not calibrated: the seeds named in `why` only, no error rate estimated' };
+  return {
+    why: bound.why,
+    method: `${ERROR_RATE_METHOD}; the largest over ${calibrated.calibrations.map((c) => `${c.implementation} (${c.runs.length} seeds)`).join(', ')} (src/recipes/error-rates.ts)`,
+    falseFailure: calibrated.probability,
+    calibrations: calibrated.calibrations.map((c) => ({ implementation: c.implementation, data: c.data, seeds: c.runs.length })),
+  };
+}
+
+const fmt = (x: number): string => String(Number(x.toPrecision(4)));
+
+/**
+ * Place each bounded value in the reference's calibrated distribution (the first calibration: the reference's when it
+ * has one) and warn about a pass beyond its 1% tail on the bound's side: legal, but unlikely for a correct implementation.
+ */
+function placeInReference(ctx: ConformanceContext, calibrated: CalibratedBound, measured: Measured, holds: boolean): void {
+  const ref = calibrated.calibrations[0];
+  if (!ref) return;
+  for (const fit of ref.rate.conditions) {
+    const { quantity, side } = fit.condition;
+    const value = measured[quantity];
+    if (value === undefined || !Number.isFinite(value)) continue;
+    const where = placeAmong(value, ref.runs, fit);
+    ctx.place({ quantity, value, side, reference: { implementation: ref.implementation, data: ref.data, seeds: ref.runs.length }, ...where });
+    if (holds && where.beyondTail) {
+      ctx.warn(
+        `${quantity} ${fmt(value)} passes its bound but lies ${side === 'low' ? 'below' : 'above'} the reference's ${side === 'low' ? '1st' : '99th'} percentile ` +
+          `${fmt(where.tail)} (${ref.implementation}, ${ref.runs.length} seeds, ${fit.chosen.scale}-scale fit; percentile ${where.percentile.toFixed(0)} among them): ` +
+          'a correct implementation lands there about once in a hundred runs',
+      );
+    }
+  }
+}
+
 /** Register the outcome specs of the bounds whose recipe `select` picks (split across files so vitest runs them in parallel). */
 export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (recipe: Recipe) => boolean): void {
   for (const bound of BOUNDS.filter((b) => select(getRecipe(b.recipe)))) {
     const recipe = getRecipe(bound.recipe);
     const params = { recipe: bound.recipe, data: bound.data, epochs: bound.epochs };
+    const calibrated = calibratedBound(bound, CALIBRATED);
     const meta = {
       tier: bound.data === 'full' ? ('full' as const) : ('fast' as const),
       needs: {
@@ -94,7 +141,7 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
         layers: [...new Set(recipe.arch.layers.map((l) => l.type))],
         ...(bound.data === 'full' ? { fullData: true } : {}),
       },
-      stochastic: bound.why,
+      stochastic: stochasticOf(bound, calibrated),
       judges: ['end-to-end:notebook'],
       // Budgets far above what each training takes on a quiet machine (embedded: 4–40 s), so a loaded machine slows a
       // verdict down instead of changing it; a training that truly hangs is still caught, by the spec's timeout.
@@ -104,8 +151,14 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
     spec({ params, claim: claimOf(bound), ...meta }, async (ctx) => {
       const { impl } = ctx;
       const { record } = (await runOf(impl, bound, ctx)).run;
-      ctx.record({ accuracy: record.test.accuracy, loss: record.test.loss, saturatedWrongShare: record.test.saturatedWrongShare }, describeOutcome(bound.outcome));
-      expect(outcomeHolds(bound.outcome, record.test), `${bound.recipe}: ${JSON.stringify(record.test)} vs ${describeOutcome(bound.outcome)}`).toBe(true);
+      const p = calibrated.probability;
+      ctx.record(
+        { accuracy: record.test.accuracy, loss: record.test.loss, saturatedWrongShare: record.test.saturatedWrongShare },
+        `${describeOutcome(bound.outcome)}${p === undefined ? '' : ` (a correct implementation fails it with p ≈ ${formatProbability(p)})`}`,
+      );
+      const holds = outcomeHolds(bound.outcome, record.test);
+      placeInReference(ctx, calibrated, record.test, holds);
+      expect(holds, `${bound.recipe}: ${JSON.stringify(record.test)} vs ${describeOutcome(bound.outcome)}`).toBe(true);
     });
 
     const among = recipe.outputs?.misclassifiedAmongFirst;

@@ -40,7 +40,7 @@ interface ConformOptions {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, checkQuery(v)];
 
-const MARK: Record<SpecResult['status'], string> = { pass: '✓', fail: '✗', skip: '-', 'expected-fail': '○', 'unexpected-pass': '!' };
+const MARK: Record<SpecResult['status'], string> = { pass: '✓', warn: '⚠', fail: '✗', skip: '-', 'expected-fail': '○', 'unexpected-pass': '!' };
 
 /**
  * A live display of a run: on a terminal a progress bar (with the training spec's epoch and batch while
@@ -84,7 +84,7 @@ export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgr
         doneCount++;
         const r = p.result;
         if (r.name === current) training = '';
-        if (!tty || r.status === 'fail' || r.status === 'unexpected-pass') {
+        if (!tty || r.status === 'fail' || r.status === 'unexpected-pass' || r.status === 'warn') {
           const extra = r.status === 'pass' ? (r.measured !== undefined ? `  ${formatMeasured(r.measured, 70)}` : '') : `  ${r.reason ?? ''}`;
           say(`  ${MARK[r.status]} ${r.name} (${seconds(r.durationMs)})${extra.length > 160 ? extra.slice(0, 159) + '…' : extra}`);
         }
@@ -107,6 +107,8 @@ export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.
   if (impl.infoError) lines.push(`  note: ${printable(impl.infoError)}`);
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
   for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${printable(s.name)}: ${printable(s.reason, 300)}`);
+  // Passed, but beyond what a correct implementation usually shows: judged, not failing the run.
+  for (const s of r.specs.filter((x) => x.status === 'warn')) lines.push(`  ${STATUS_LABEL[s.status]} ${printable(s.name)}: ${printable(s.reason, 300)}`);
   const expected = r.specs.filter((s) => s.status === 'expected-fail');
   if (expected.length) lines.push(`  ${expected.length} expected failure(s), as the expectations file says`);
   for (const e of r.run.errors) lines.push(`  error: ${printable(e.split('\n')[0], 300)}`);

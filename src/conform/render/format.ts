@@ -1,10 +1,13 @@
 import type { History } from '../../train/config.js';
+import type { Placement, Stochastic } from '../../harness/record.js';
+import { formatProbability } from '../../util/stats.js';
 import type { ConformanceReport, SpecResult, Status } from '../report.js';
 
 /** Helpers shared by the Markdown, HTML and JUnit renderings of a report. */
 
 export const STATUS_LABEL: Record<Status, string> = {
   pass: 'pass',
+  warn: 'WARN',
   fail: 'FAIL',
   skip: 'skip',
   'expected-fail': 'expected fail',
@@ -92,7 +95,7 @@ export function verdictLabel(r: ConformanceReport): string {
   const s = r.summary;
   const nb = s.notebookClaims;
   const errors = s.runErrors ?? r.run.errors.length;
-  if (!s.ok && s.pass === 0 && s.fail === 0 && s.unexpectedPass === 0 && errors === 0) return 'NOTHING JUDGED (does not conform)';
+  if (!s.ok && s.pass === 0 && !s.warn && s.fail === 0 && s.unexpectedPass === 0 && errors === 0) return 'NOTHING JUDGED (does not conform)';
   if (!s.ok) return errors && !s.fail ? `DOES NOT CONFORM (${errors} run error${errors === 1 ? '' : 's'})` : 'DOES NOT CONFORM';
   if (nb && nb.judged < nb.total) return `CONFORMS (partial: ${nb.judged} of ${nb.total} notebook claims judged)`;
   return 'CONFORMS';
@@ -100,8 +103,34 @@ export function verdictLabel(r: ConformanceReport): string {
 
 export function headline(r: ConformanceReport): string {
   const s = r.summary;
-  const parts = [`${s.pass} pass`, `${s.fail} fail`, `${s.skip} skip`];
+  const parts = [`${s.pass} pass`, ...(s.warn ? [`${s.warn} warn`] : []), `${s.fail} fail`, `${s.skip} skip`];
   if (s.expectedFail) parts.push(`${s.expectedFail} expected fail`);
   if (s.unexpectedPass) parts.push(`${s.unexpectedPass} unexpected pass`);
   return `${verdictLabel(r)}: ${parts.join(', ')} (${s.total} specs)`;
+}
+
+/** The specs that passed with a warning: shown on the first screen of every rendering. */
+export function warned(r: ConformanceReport): SpecResult[] {
+  return r.specs.filter((s) => s.status === 'warn');
+}
+
+/** `accuracy 0.939: percentile 35 among tfjs's 20 seeds (1st percentile 0.9301)`, `!` marking a value beyond the 1% tail. */
+export function formatPlacement(p: Placement): string {
+  const tail = p.side === 'low' ? '1st' : '99th';
+  return `${p.quantity} ${formatNumber(p.value)}: percentile ${p.percentile.toFixed(0)} among ${p.reference.implementation}'s ${p.reference.seeds} seeds (${tail} percentile ${formatNumber(p.tail)})${p.beyondTail ? ' — beyond it' : ''}`;
+}
+
+/** The placements of a spec in one short cell: `p35 of tfjs×20`, `p0 of tfjs×20 (below 1st pct)`; one per bounded quantity. */
+export function placementCell(s: SpecResult): string {
+  return (s.placements ?? [])
+    .map((p) => `${s.placements!.length > 1 ? `${p.quantity} ` : ''}p${p.percentile.toFixed(0)} of ${p.reference.implementation}×${p.reference.seeds}${p.beyondTail ? ` (${p.side === 'low' ? 'below 1st' : 'above 99th'} pct)` : ''}`)
+    .join('; ');
+}
+
+/** A stochastic spec's error rate in one line: `p(false failure) ≈ 3e-7: <method>`. */
+export function formatStochastic(st: Stochastic | string): string {
+  if (typeof st === 'string') return st; // a report from before the metadata was structured
+  return [st.why, st.falseFailure !== undefined ? `estimated probability that a correct implementation fails it: ${formatProbability(st.falseFailure)}` : '', st.method ?? '']
+    .filter(Boolean)
+    .join('. ');
 }

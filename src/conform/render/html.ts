@@ -1,6 +1,6 @@
 import type { ConformanceReport, SpecResult, Status } from '../report.js';
 import { lineChart } from './chart.js';
-import { curves, evaluations, formatMeasured, headline, notebookOf, notebookRows, seconds, STATUS_LABEL, type Confusion, type Misclassified } from './format.js';
+import { curves, evaluations, formatMeasured, formatPlacement, formatStochastic, headline, notebookOf, notebookRows, placementCell, seconds, STATUS_LABEL, warned, type Confusion, type Misclassified } from './format.js';
 import { dataLine } from './markdown.js';
 import { digitDataUri } from './png.js';
 
@@ -10,10 +10,10 @@ import { digitDataUri } from './png.js';
  */
 const esc = (s: unknown): string => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const STATUS_CLASS: Record<Status, string> = { pass: 'pass', fail: 'fail', skip: 'skip', 'expected-fail': 'xfail', 'unexpected-pass': 'xpass' };
+const STATUS_CLASS: Record<Status, string> = { pass: 'pass', warn: 'warn', fail: 'fail', skip: 'skip', 'expected-fail': 'xfail', 'unexpected-pass': 'xpass' };
 
 const CSS = `
-:root{--pass:#1a7f37;--fail:#cf222e;--skip:#6e7781;--xfail:#9a6700;--xpass:#bc4c00;--ink:#1f2328;--mute:#656d76;--line:#d0d7de;--bg:#f6f8fa}
+:root{--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--skip:#6e7781;--xfail:#9a6700;--xpass:#bc4c00;--ink:#1f2328;--mute:#656d76;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--ink);margin:0;background:#fff}
 main{max-width:1180px;margin:0 auto;padding:24px}h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}
 .banner{padding:12px 16px;border-radius:6px;color:#fff;font-weight:600;font-size:16px;margin:12px 0}.banner.ok{background:var(--pass)}.banner.bad{background:var(--fail)}
@@ -21,13 +21,14 @@ main{max-width:1180px;margin:0 auto;padding:24px}h1{font-size:24px;margin:0 0 4p
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{background:var(--bg)}
 td.num{text-align:right;font-variant-numeric:tabular-nums}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .env td:first-child{width:140px;color:var(--mute)}
-.st{font-weight:600;white-space:nowrap}.st.pass{color:var(--pass)}.st.fail{color:var(--fail)}.st.skip{color:var(--skip)}.st.xfail{color:var(--xfail)}.st.xpass{color:var(--xpass)}
+.st{font-weight:600;white-space:nowrap}.st.pass{color:var(--pass)}.st.warn{color:var(--warn)}
+.warnings{border:1px solid var(--warn);border-left-width:6px;border-radius:6px;padding:8px 14px;margin:8px 0;background:#fff8c5}.warnings ul{margin:4px 0;padding-left:20px}.st.fail{color:var(--fail)}.st.skip{color:var(--skip)}.st.xfail{color:var(--xfail)}.st.xpass{color:var(--xpass)}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid var(--line);border-radius:6px;background:#fff}.chart .grid{stroke:#eaeef2}.chart .axis{stroke:#8c959f}.chart .tick{font-size:10px;fill:#57606a}.chart .chart-title{font-size:12px;font-weight:600;fill:#1f2328}
 .confusion{width:auto}.confusion td{width:44px;text-align:right;font-variant-numeric:tabular-nums}.confusion td.diag{font-weight:700}
 .digits{display:flex;flex-wrap:wrap;gap:8px}.digit{border:1px solid var(--line);border-radius:4px;padding:4px;text-align:center;width:92px;font-size:11px}.digit img{width:84px;height:84px;image-rendering:pixelated;display:block}
 .filters button{margin:0 6px 6px 0;border:1px solid var(--line);background:var(--bg);border-radius:14px;padding:2px 10px;cursor:pointer}.filters button.on{background:#0969da;color:#fff;border-color:#0969da}
 #notebooks,#specs{table-layout:fixed}#notebooks td,#specs td{overflow-wrap:anywhere}
-#notebooks th:nth-child(1){width:88px}#notebooks th:nth-child(2){width:22%}#notebooks th:nth-child(3){width:25%}#notebooks th:nth-child(5){width:15%}#notebooks th:nth-child(6){width:12%}
+#notebooks th:nth-child(1){width:80px}#notebooks th:nth-child(2){width:20%}#notebooks th:nth-child(3){width:22%}#notebooks th:nth-child(5){width:14%}#notebooks th:nth-child(6){width:11%}#notebooks th:nth-child(7){width:10%}
 #specs th:nth-child(1){width:34%}#specs th:nth-child(2){width:9%}#specs th:nth-child(4){width:14%}#specs th:nth-child(5){width:64px}
 details summary{cursor:pointer}pre{background:var(--bg);padding:8px;overflow:auto;max-height:320px;font-size:12px}.muted{color:var(--mute)}
 `;
@@ -65,10 +66,10 @@ function envTable(r: ConformanceReport): string {
 function notebookTable(r: ConformanceReport): string {
   const rows = notebookRows(r);
   if (!rows.length) return '<p class="muted">No notebook claim was among the specs run.</p>';
-  return `<table id="notebooks"><thead><tr><th>notebook</th><th>the notebook printed</th><th>spec</th><th>measured</th><th>bound</th><th>status</th></tr></thead><tbody>${rows
+  return `<table id="notebooks"><thead><tr><th>notebook</th><th>the notebook printed</th><th>spec</th><th>measured</th><th>bound</th><th>in the reference</th><th>status</th></tr></thead><tbody>${rows
     .map(
       (s) =>
-        `<tr><td>${esc(notebookOf(s.claim!.source))}</td><td><code>${esc(s.claim!.quote.split('\n')[0]!.slice(0, 90))}</code></td><td class="mono">${esc(s.id)}</td><td class="mono">${esc(formatMeasured(s.measured))}</td><td>${esc(s.bound ?? '')}</td><td>${status(s)}${s.status !== 'pass' && s.reason ? `<div class="muted">${esc(s.reason.slice(0, 160))}</div>` : ''}</td></tr>`,
+        `<tr><td>${esc(notebookOf(s.claim!.source))}</td><td><code>${esc(s.claim!.quote.split('\n')[0]!.slice(0, 90))}</code></td><td class="mono">${esc(s.id)}</td><td class="mono">${esc(formatMeasured(s.measured))}</td><td>${esc(s.bound ?? '')}</td><td class="mono">${esc(placementCell(s))}</td><td>${status(s)}${s.status !== 'pass' && s.reason ? `<div class="muted">${esc(s.reason.slice(0, 160))}</div>` : ''}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }
@@ -145,7 +146,9 @@ function specRows(r: ConformanceReport): string {
       const detail = [
         s.claim ? `<p><b>claim</b> (${esc(s.claim.source)}): <code>${esc(s.claim.quote)}</code></p>` : '',
         s.reason && s.status !== 'pass' ? `<p><b>reason</b>: ${esc(s.reason)}</p>` : '',
-        s.stochastic ? `<p><b>stochastic</b>: ${esc(s.stochastic)}</p>` : '',
+        s.stochastic ? `<p><b>stochastic</b>: ${esc(formatStochastic(s.stochastic))}</p>` : '',
+        s.placements?.length ? `<p><b>in the reference</b></p><ul>${s.placements.map((p) => `<li>${esc(formatPlacement(p))}</li>`).join('')}</ul>` : '',
+        s.warnings?.length ? `<p><b>warnings</b></p><ul>${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '',
         s.expectation ? `<p><b>expectation</b>: ${esc(s.expectation.status)} — ${esc(s.expectation.reason)}</p>` : '',
         s.measured !== undefined ? `<p><b>measured</b></p><pre>${esc(JSON.stringify(s.measured, null, 1)?.slice(0, 4000))}</pre>` : '',
         s.errors.length ? `<p><b>errors</b></p><pre>${esc(s.errors.join('\n\n').slice(0, 6000))}</pre>` : '',
@@ -161,12 +164,20 @@ export function renderHtml(r: ConformanceReport): string {
   const cards: [string, number, Status | 'all'][] = [
     ['specs', s.total, 'all'],
     ['pass', s.pass, 'pass'],
+    ['warn', s.warn ?? 0, 'warn'],
     ['fail', s.fail, 'fail'],
     ['skip', s.skip, 'skip'],
     ['expected fail', s.expectedFail, 'expected-fail'],
     ['unexpected pass', s.unexpectedPass, 'unexpected-pass'],
   ];
   const problems = r.run.errors.length ? `<h2>Errors outside any spec</h2><pre>${esc(r.run.errors.join('\n\n'))}</pre>` : '';
+  // Passes worth a second look, on the first screen: they do not fail the run, but a correct implementation rarely lands there.
+  const w = warned(r);
+  const warnings = w.length
+    ? `<div class="warnings" id="warnings"><b>${w.length} warning${w.length === 1 ? '' : 's'}</b>: passed, but worth a look<ul>${w
+        .flatMap((x) => (x.warnings ?? [x.reason ?? '']).map((m) => `<li><span class="mono">${esc(x.name)}</span>: ${esc(m)}</li>`))
+        .join('')}</ul></div>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>mnist-spec conformance: ${esc(r.implementation.name)}</title><style>${CSS}</style></head>
@@ -174,6 +185,7 @@ export function renderHtml(r: ConformanceReport): string {
 <h1>mnist-spec conformance: ${esc(r.implementation.declaredName ?? r.implementation.name)}</h1>
 <div class="banner ${s.ok ? 'ok' : 'bad'}" id="verdict">${esc(headline(r))}</div>
 ${s.notebookClaims ? `<p id="coverage">Coverage: ${s.notebookClaims.judged} of ${s.notebookClaims.total} notebook claims judged; ${s.judged ?? s.total - s.skip} of ${s.total} specs judged.</p>` : ''}
+${warnings}
 <div class="cards">${cards.map(([k, v, st]) => `<div class="card"><b class="${st === 'all' ? '' : `st ${STATUS_CLASS[st]}`}">${v}</b>${k}</div>`).join('')}</div>
 ${envTable(r)}
 ${problems}

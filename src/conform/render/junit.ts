@@ -1,11 +1,13 @@
 import type { ConformanceReport, SpecResult } from '../report.js';
-import { verdictLabel } from './format.js';
+import { formatPlacement, verdictLabel } from './format.js';
 
 /**
  * junit.xml for CI systems: one <testsuite> per spec area (`model`, `inference`, …), one <testcase> per
- * spec. fail → <failure>; skip → <skipped message=reason>; expected-fail → passes, with the expectation
- * in <system-out>; unexpected-pass → passes with a note (it fails `conform` only under --strict, where it
- * is a <failure>).
+ * spec. fail → <failure>; skip → <skipped message=reason>; warn → passes, with each warning as a `warning`
+ * property and in <system-out> (JUnit has no warning element; CI systems show both); expected-fail → passes, with
+ * the expectation in <system-out>; unexpected-pass → passes with a note (it fails `conform` only under --strict,
+ * where it is a <failure>). A stochastic spec carries its estimated false-failure probability and, per bounded
+ * value, its percentile in the reference's distribution, as properties.
  */
 const xml = (s: unknown): string =>
   String(s ?? '')
@@ -25,13 +27,17 @@ function testcase(s: SpecResult, impl: string, strict: boolean): string {
     s.claim ? `<property name="claim" value="${xml(`${s.claim.source}: ${s.claim.quote}`)}"/>` : '',
     s.measured !== undefined ? `<property name="measured" value="${xml(JSON.stringify(s.measured))}"/>` : '',
     s.bound ? `<property name="bound" value="${xml(s.bound)}"/>` : '',
+    typeof s.stochastic === 'object' && s.stochastic.falseFailure !== undefined ? `<property name="false-failure-probability" value="${s.stochastic.falseFailure}"/>` : '',
+    ...(s.placements ?? []).map((p) => `<property name="percentile:${xml(p.quantity)}" value="${xml(formatPlacement(p))}"/>`),
+    ...(s.warnings ?? []).map((w) => `<property name="warning" value="${xml(w)}"/>`),
     `<property name="status" value="${s.status}"/>`,
   ].join('');
   out.push(`<properties>${props}</properties>`);
   if (s.status === 'fail' || (strict && s.status === 'unexpected-pass')) {
     out.push(`<failure message="${xml(s.reason ?? 'failed')}" type="${s.status}">${xml(s.errors.join('\n\n') || s.reason)}</failure>`);
   } else if (s.status === 'skip') out.push(`<skipped message="${xml(s.reason ?? 'skipped')}"/>`);
-  const sysout = [s.status === 'expected-fail' || s.status === 'unexpected-pass' ? `${s.status}: ${s.reason ?? ''}` : '', ...s.logs].filter(Boolean).join('\n');
+  const notes = s.status === 'expected-fail' || s.status === 'unexpected-pass' ? [`${s.status}: ${s.reason ?? ''}`] : (s.warnings ?? []).map((w) => `warning: ${w}`);
+  const sysout = [...notes, ...s.logs].filter(Boolean).join('\n');
   if (sysout) out.push(`<system-out>${xml(sysout)}</system-out>`);
   return `    <testcase ${attrs}>${out.join('')}</testcase>`;
 }
@@ -49,6 +55,7 @@ export function renderJunit(r: ConformanceReport, strict = false): string {
     `<property name="verdict" value="${xml(verdictLabel(r))}"/>`,
     nb ? `<property name="notebook-claims-judged" value="${nb.judged}"/><property name="notebook-claims" value="${nb.total}"/>` : '',
     r.run.errors.length ? `<property name="run-errors" value="${r.run.errors.length}"/>` : '',
+    r.summary.warn ? `<property name="warnings" value="${r.summary.warn}"/>` : '',
   ].join('');
   const suites = [...areas].map(([area, specs]) => {
     const time = specs.reduce((a, s) => a + s.durationMs, 0) / 1000;

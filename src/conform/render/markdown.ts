@@ -1,5 +1,5 @@
 import type { ConformanceReport, SpecResult } from '../report.js';
-import { curves, evaluations, formatMeasured, formatNumber, headline, notebookOf, notebookRows, seconds, STATUS_LABEL } from './format.js';
+import { curves, evaluations, formatMeasured, formatNumber, formatPlacement, formatStochastic, headline, notebookOf, notebookRows, placementCell, seconds, STATUS_LABEL, warned } from './format.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -14,6 +14,13 @@ export function renderMarkdown(r: ConformanceReport): string {
   out.push(`# mnist-spec conformance: ${impl.name}`, '', `**${headline(r)}**`, '');
   const coverage = r.summary.notebookClaims;
   if (coverage) out.push(`Coverage: ${coverage.judged} of ${coverage.total} notebook claims judged${coverage.judged < coverage.total ? ' (the others skipped, each with its reason below)' : ''}; ${r.summary.judged ?? r.summary.total - r.summary.skip} of ${r.summary.total} specs judged.`, '');
+  // Passes worth a second look, on the first screen: they do not fail the run, but a correct implementation rarely lands there.
+  const warnings = warned(r);
+  if (warnings.length) {
+    out.push(`## Warnings (${warnings.length}): passed, but worth a look`, '');
+    for (const s of warnings) for (const w of s.warnings ?? [s.reason ?? '']) out.push(`- **${cell(s.name)}**: ${cell(w)}`);
+    out.push('');
+  }
   out.push(
     table(
       ['', ''],
@@ -36,8 +43,8 @@ export function renderMarkdown(r: ConformanceReport): string {
   out.push(
     nb.length
       ? table(
-          ['notebook', 'printed', 'spec', 'measured', 'bound', 'status'],
-          nb.map((s) => [notebookOf(s.claim!.source)!, `\`${s.claim!.quote.split('\n')[0]!.slice(0, 80)}\``, s.id, formatMeasured(s.measured), s.bound ?? '', statusCell(s)]),
+          ['notebook', 'printed', 'spec', 'measured', 'bound', 'in the reference', 'status'],
+          nb.map((s) => [notebookOf(s.claim!.source)!, `\`${s.claim!.quote.split('\n')[0]!.slice(0, 80)}\``, s.id, formatMeasured(s.measured), s.bound ?? '', placementCell(s), statusCell(s)]),
         )
       : '_No notebook claim was among the specs run._',
     '',
@@ -79,6 +86,16 @@ export function renderMarkdown(r: ConformanceReport): string {
 
   out.push('## Every spec', '');
   out.push(table(['spec', 'status', 'measured', 'bound', 'time', 'reason'], r.specs.map((s) => [s.name, statusCell(s), formatMeasured(s.measured, 80), s.bound ?? '', seconds(s.durationMs), s.status === 'pass' ? '' : (s.reason ?? '')])), '');
+
+  const stochastic = r.specs.filter((s) => s.stochastic);
+  if (stochastic.length) {
+    out.push('## Stochastic bounds', '', 'How each bound on a random outcome was chosen, the estimated probability that a correct implementation fails it, and where this implementation\'s value falls among the reference\'s calibrated runs.', '');
+    for (const s of stochastic) {
+      out.push(`- **${cell(s.name)}** (${STATUS_LABEL[s.status]}): ${cell(formatStochastic(s.stochastic!))}`);
+      for (const p of s.placements ?? []) out.push(`  - ${cell(formatPlacement(p))}`);
+    }
+    out.push('');
+  }
   out.push(`_Rendered from report.json (schema ${r.schemaVersion}) by mnist-spec ${r.suite.version}._`, '');
   return out.join('\n');
 }

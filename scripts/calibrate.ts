@@ -21,7 +21,7 @@ import { VERSION } from '../src/version.js';
  * and the outcome specs' percentiles (src/recipes/calibration.ts).
  *
  *   node --import tsx scripts/calibrate.ts [recipe...] [--bounds embedded|full] [--impl tfjs] [--seeds 1-20] [--epochs N]
- *                                          [--data DIR|embedded] [--out reports/calibration/tfjs-embedded.json] [--except 000,000-scaled]
+ *                                          [--data DIR|embedded] [--out calibration/tfjs-embedded.json] [--except 000,000-scaled]
  *
  * --bounds T: every bound of data tier T at its own budget (restricted to the recipes named, if any).
  * --seeds: a list of numbers and ranges, `1-20` or `1,2,5-8`.

@@ -5,7 +5,7 @@ import type { DataTier } from './bounds.js';
 
 /**
  * The calibration of the stochastic bounds, as data: every seed's test result of a recipe trained by one
- * implementation on one data tier (`scripts/calibrate.ts` writes `reports/calibration/<impl>-<data>.json`, committed).
+ * implementation on one data tier (`scripts/calibrate.ts` writes `calibration/<impl>-<data>.json`, committed and shipped with the package, so a conformance run out of the repository places a value too).
  * bounds.ts derives each bound's stated false-failure probability from these runs, and the outcome specs place an
  * implementation's value among the reference's runs (its percentile), so both read the same numbers.
  */
@@ -39,7 +39,7 @@ export interface CalibrationFile {
 
 /** The repository's (and the installed package's) root: this file is src/recipes/ or dist/recipes/, two levels down. */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CALIBRATION_DIR = resolve(PACKAGE_ROOT, 'reports/calibration');
+export const CALIBRATION_DIR = resolve(PACKAGE_ROOT, 'calibration');
 
 export const calibrationPath = (impl: string, data: DataTier, dir = CALIBRATION_DIR): string => resolve(dir, `${impl}-${data}.json`);
 
@@ -53,7 +53,7 @@ export function readCalibration(impl: string, data: DataTier, dir = CALIBRATION_
     try {
       file = JSON.parse(readFileSync(path, 'utf8')) as CalibrationFile;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
     }
     if (file && file.kind !== 'mnist-spec/calibration') throw new Error(`${path}: not a calibration file (kind ${String(file.kind)})`);
     cache.set(path, file);

@@ -1,6 +1,6 @@
 import { formatProbability } from '../util/stats.js';
-import { BOUNDS, describeOutcome, type Bound } from './bounds.js';
-import { calibratedBound, ERROR_RATE_METHOD, type CalibratedBound } from './error-rates.js';
+import { BOUNDS, describeOutcome, MAX_FALSE_FAILURE, type Bound } from './bounds.js';
+import { calibratedBound, ERROR_RATE_METHOD, limitAt, type CalibratedBound } from './error-rates.js';
 
 /**
  * calibration/README.md, rendered from bounds.ts and the committed calibrations: per bound and calibrated
@@ -13,14 +13,14 @@ const f4 = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed
 function rows(c: CalibratedBound): string[] {
   const b = c.bound;
   const head = `${b.recipe} | ${b.data} | ${b.epochs}`;
-  if (!c.calibrations.length) return [`| ${head} | — | 0 | | | | | ${describeOutcome(b.outcome)} | not calibrated (seeds named in bounds.ts only) |`];
+  if (!c.calibrations.length) return [`| ${head} | — | 0 | | | | | ${describeOutcome(b.outcome)} | not calibrated (seeds named in bounds.ts only) | |`];
   return c.calibrations.flatMap((cal) =>
     cal.rate.conditions.map((fit) => {
       const q = fit.condition;
       const op = q.side === 'low' ? '≥' : '≤';
       const tailName = q.side === 'low' ? 'p1' : 'p99';
       const skew = fit.fits.map((s) => `${s.scale} ${s.skewness.toFixed(2)}`).join(', ');
-      return `| ${head} | ${cal.implementation} | ${fit.n} | ${q.quantity} | ${f4(fit.min)} / ${f4(fit.mean)} / ${f4(fit.max)} | ${tailName} ${f4(fit.chosen.tail)} (empirical ${f4(fit.empiricalTail)}) | ${skew} | ${q.quantity} ${op} ${q.limit} | ${formatProbability(fit.chosen.probability)} (${fit.chosen.scale}) |`;
+      return `| ${head} | ${cal.implementation} | ${fit.n} | ${q.quantity} | ${f4(fit.min)} / ${f4(fit.mean)} / ${f4(fit.max)} | ${tailName} ${f4(fit.chosen.tail)} (empirical ${f4(fit.empiricalTail)}) | ${skew} | ${q.quantity} ${op} ${q.limit} | ${formatProbability(fit.chosen.probability)} (${fit.chosen.scale}) | ${op} ${f4(limitAt(cal.runs, q.quantity, q.side, MAX_FALSE_FAILURE))} |`;
     }),
   );
 }
@@ -46,8 +46,8 @@ export function calibrationTable(implementations: readonly string[], bounds: rea
     '',
     '## Per condition',
     '',
-    '| recipe | data | epochs | implementation | seeds | quantity | min / mean / max | 1% tail | skewness | limit | P(fail) (scale) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| recipe | data | epochs | implementation | seeds | quantity | min / mean / max | 1% tail | skewness | limit | P(fail) (scale) | limit at P = ${MAX_FALSE_FAILURE} |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...all.flatMap(rows),
     '',
   ];

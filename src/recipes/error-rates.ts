@@ -101,6 +101,25 @@ function fitScale(xs: readonly number[], c: Condition, scale: Scale): ScaleFit |
   return { scale, mean: m, sd, skewness: n >= 3 ? skewness(ys) : 0, probability, tail };
 }
 
+/**
+ * The limit at which a condition's estimated probability equals `target` (by bisection between the runs' far end and
+ * the quantity's natural end): where a bound would have to sit to be failed that rarely by a correct implementation.
+ */
+export function limitAt(runs: readonly CalibrationRun[], quantity: Quantity, side: Side, target: number): number {
+  const xs = runs.map((r) => r[quantity]);
+  const p = (limit: number): number => fitCondition(runs, { quantity, side, limit }).chosen.probability;
+  // The probability grows as the limit moves towards the runs: search between the farthest end and the nearest run.
+  let far = side === 'low' ? (quantity === 'loss' ? 1e-9 : 1e-9) : quantity === 'loss' ? 1e9 : 1 - 1e-9;
+  let near = side === 'low' ? Math.min(...xs) : Math.max(...xs);
+  if (p(far) > target) return far;
+  for (let i = 0; i < 200; i++) {
+    const mid = quantity === 'loss' ? Math.sqrt(far * near) : (far + near) / 2;
+    if (p(mid) > target) near = mid;
+    else far = mid;
+  }
+  return far;
+}
+
 /** Fit one condition to the calibrated runs (at least 2). */
 export function fitCondition(runs: readonly CalibrationRun[], c: Condition): ConditionFit {
   const xs = runs.map((r) => r[c.quantity]);

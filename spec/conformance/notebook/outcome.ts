@@ -86,7 +86,7 @@ export function isLongMlpRun(recipe: Recipe): boolean {
 }
 
 /**
- * The implementations whose calibrated runs (reports/calibration/) speak for a correct one: the reference first (the
+ * The implementations whose calibrated runs (calibration/) speak for a correct one: the reference first (the
  * distribution an implementation's value is placed in), then the full-tier trainer, the cross-check — and the
  * distribution used on data the reference was not calibrated on (the full set: days of wasm training).
  */
@@ -120,8 +120,8 @@ function placeInReference(ctx: ConformanceContext, calibrated: CalibratedBound, 
     ctx.place({ quantity, value, side, reference: { implementation: ref.implementation, data: ref.data, seeds: ref.runs.length }, ...where });
     if (holds && where.beyondTail) {
       ctx.warn(
-        `${quantity} ${fmt(value)} passes its bound but lies ${side === 'low' ? 'below' : 'above'} the reference's ${side === 'low' ? '1st' : '99th'} percentile ` +
-          `${fmt(where.tail)} (${ref.implementation}, ${ref.runs.length} seeds, ${fit.chosen.scale}-scale fit; percentile ${where.percentile.toFixed(0)} among them): ` +
+        `${quantity} ${fmt(value)} passes its bound but lies ${side === 'low' ? 'below' : 'above'} the ${side === 'low' ? '1st' : '99th'} percentile ${fmt(where.tail)} ` +
+          `of ${ref.implementation}'s ${ref.runs.length} calibrated seeds (${fit.chosen.scale}-scale fit; percentile ${where.percentile.toFixed(0)} among them): ` +
           'a correct implementation lands there about once in a hundred runs',
       );
     }

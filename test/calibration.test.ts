@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { theOneWithRole, withRole } from '../src/impl/registry.js';
-import { BOUNDS, MAX_FALSE_FAILURE, MIN_CALIBRATION_SEEDS } from '../src/recipes/bounds.js';
+import { BOUNDS, CROSS_CHECK_ALPHA, MAX_FALSE_FAILURE, MIN_CALIBRATION_SEEDS, MIN_CROSS_CHECK_SEEDS } from '../src/recipes/bounds.js';
 import { CALIBRATION_DIR, readCalibration } from '../src/recipes/calibration.js';
 import { calibrationTable } from '../src/recipes/calibration-table.js';
-import { calibratedBound } from '../src/recipes/error-rates.js';
+import { calibratedBound, crossCheckThreshold } from '../src/recipes/error-rates.js';
 
 // The stochastic bounds against their calibration (calibration/*.json, scripts/calibrate.ts): enough seeds, an
 // estimated false-failure probability no higher than the suite allows, and the rendered table current.
@@ -32,15 +32,37 @@ describe('calibrated bounds', () => {
       }
   });
 
-  it(`every embedded bound is calibrated on ≥ ${MIN_CALIBRATION_SEEDS.embedded} seeds of the reference and of the full-tier trainer; every full one on ≥ ${MIN_CALIBRATION_SEEDS.full}, or says why not`, () => {
+  it(`every bound's error rate rests on ≥ ${MIN_CALIBRATION_SEEDS.embedded} seeds of one implementation on embedded data (≥ ${MIN_CALIBRATION_SEEDS.full} on the full set), or says why not`, () => {
     const short: string[] = [];
     for (const b of BOUNDS) {
       const c = calibratedBound(b, CALIBRATED);
-      const needed = b.data === 'embedded' ? CALIBRATED : c.calibrations.length ? [c.calibrations[0]!.implementation] : [];
-      const seeds = needed.map((impl) => c.calibrations.find((x) => x.implementation === impl)?.runs.length ?? 0);
-      if ((!seeds.length || Math.min(...seeds) < MIN_CALIBRATION_SEEDS[b.data]) && !b.calibration?.fewerSeeds) short.push(`${label(b)}: ${needed.join(', ') || 'no calibration'} ${seeds.join(', ')}`);
+      const seeds = c.primary?.runs.length ?? 0;
+      if (seeds < MIN_CALIBRATION_SEEDS[b.data] && !b.calibration?.fewerSeeds) short.push(`${label(b)}: ${c.primary ? `${c.primary.implementation} × ${seeds}` : 'no calibration'}`);
     }
     expect(short, 'bounds calibrated on too few seeds, without a reason (Bound.calibration.fewerSeeds)').toEqual([]);
+  });
+
+  it(`every embedded bound is also run on ≥ ${MIN_CROSS_CHECK_SEEDS} seeds of the reference (${REFERENCE}), or says why not`, () => {
+    const short = BOUNDS.filter((b) => b.data === 'embedded')
+      .map((b) => ({ b, seeds: calibratedBound(b, CALIBRATED).calibrations.find((c) => c.implementation === REFERENCE)?.runs.length ?? 0 }))
+      .filter(({ b, seeds }) => seeds < MIN_CROSS_CHECK_SEEDS && !b.calibration?.fewerSeeds)
+      .map(({ b, seeds }) => `${label(b)}: ${REFERENCE} × ${seeds}`);
+    expect(short).toEqual([]);
+  });
+
+  it(`the reference's runs come from the distribution the error rates are estimated from (Welch and outlier tests, family-wise α = ${CROSS_CHECK_ALPHA})`, () => {
+    const all = BOUNDS.map((b) => calibratedBound(b, CALIBRATED));
+    const checks = all.flatMap((c) => c.crossChecks);
+    const threshold = crossCheckThreshold(checks);
+    // Every embedded bound with a reference calibration is cross-checked, on every quantity it bounds.
+    for (const c of all.filter((x) => x.bound.data === 'embedded' && x.calibrations.some((y) => y.implementation === REFERENCE) && x.primary?.implementation !== REFERENCE)) {
+      const quantities = new Set(c.primary!.rate.conditions.map((f) => f.condition.quantity));
+      expect(c.crossChecks.filter((x) => x.implementation === REFERENCE).map((x) => x.quantity).sort(), label(c.bound)).toEqual([...quantities].sort());
+    }
+    const differ = checks
+      .filter((x) => x.welch.p < threshold || x.outlier.p < threshold)
+      .map((x) => `${x.implementation} vs ${x.against}, ${x.quantity}: Welch p ${x.welch.p}, seed ${x.outlier.seed} (${x.outlier.value}) outlier p ${x.outlier.p}`);
+    expect(differ, `p below ${threshold}: the calibrations disagree — a finding, not a reason to drop one`).toEqual([]);
   });
 
   it(`no calibrated bound fails a correct implementation with an estimated probability above ${MAX_FALSE_FAILURE}, unless it says why`, () => {

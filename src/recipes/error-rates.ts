@@ -1,6 +1,6 @@
-import { mean, percentileOf, quantile, sampleSd, skewness, studentTUpperTail, Z_01 } from '../util/stats.js';
+import { mean, percentileOf, quantile, sampleSd, skewness, studentTUpperTail, welchTTest, Z_01 } from '../util/stats.js';
 export { formatProbability } from '../util/stats.js';
-import type { Bound, Outcome } from './bounds.js';
+import { CROSS_CHECK_ALPHA, MIN_CALIBRATION_SEEDS, type Bound, type Outcome } from './bounds.js';
 import { readCalibration, seriesOf, type CalibrationRun } from './calibration.js';
 
 /**
@@ -172,12 +172,53 @@ export interface BoundCalibration {
   rate: ErrorRate;
 }
 
+/**
+ * Whether another implementation's runs of a bound come from the same distribution as the primary calibration's, on
+ * one bounded quantity, by two tests on the scale the bound's error rate is taken from: Welch's t-test of the means,
+ * and each of its seeds against the primary's Student-t prediction interval (the smallest p-value over its seeds,
+ * Bonferroni-adjusted for their number: an outlier test). Seeds of two implementations given the same seed are often
+ * the same numbers, so the samples are positively correlated and Welch's test is, if anything, lenient.
+ */
+export interface CrossCheck {
+  implementation: string;
+  against: string;
+  quantity: Quantity;
+  scale: Scale;
+  n: number;
+  welch: { t: number; df: number; p: number };
+  outlier: { seed: number; value: number; p: number };
+}
+
 export interface CalibratedBound {
   bound: Bound;
   /** Every implementation with calibrated runs (at least 2) of this bound's recipe, data and budget, in the order asked. */
   calibrations: BoundCalibration[];
-  /** The largest estimate over the calibrations (every calibrated implementation is a correct one); undefined when none. */
+  /**
+   * The calibrations the error rate is estimated from: those with at least MIN_CALIBRATION_SEEDS runs (all of them
+   * when none has that many). A smaller calibration is a cross-check of the distribution, not an estimate of its tail:
+   * with 5 seeds the Student-t prediction is dominated by how little 5 seeds say about the spread.
+   */
+  estimating: BoundCalibration[];
+  /** The distribution a value is placed in: the estimating calibration with the most seeds (the order asked breaks ties). */
+  primary: BoundCalibration | undefined;
+  /** Every other calibration against the primary, per bounded quantity. */
+  crossChecks: CrossCheck[];
+  /** The largest estimate over the estimating calibrations (every calibrated implementation is a correct one); undefined when none. */
   probability: number | undefined;
+}
+
+function crossCheck(primary: BoundCalibration, other: BoundCalibration, fit: ConditionFit): CrossCheck {
+  const q = fit.condition.quantity;
+  const both = [...primary.runs, ...other.runs].map((r) => FORWARD[fit.chosen.scale](r[q]));
+  const scale: Scale = both.every(Number.isFinite) ? fit.chosen.scale : 'raw';
+  const ys = primary.runs.map((r) => FORWARD[scale](r[q]));
+  const zs = other.runs.map((r) => FORWARD[scale](r[q]));
+  const n = ys.length;
+  const m = mean(ys);
+  const sd = sampleSd(ys) * Math.sqrt(1 + 1 / n);
+  const seedP = zs.map((z, i) => ({ seed: other.runs[i]!.seed, value: other.runs[i]![q], p: sd === 0 ? (z === m ? 1 : 0) : Math.min(1, 2 * studentTUpperTail(Math.abs(z - m) / sd, n - 1)) }));
+  const worst = seedP.reduce((a, b) => (b.p < a.p ? b : a));
+  return { implementation: other.implementation, against: primary.implementation, quantity: q, scale, n: zs.length, welch: welchTTest(zs, ys), outlier: { ...worst, p: Math.min(1, worst.p * zs.length) } };
 }
 
 /** A bound's error rate from the committed calibrations of the named implementations (the reference first). */
@@ -187,6 +228,27 @@ export function calibratedBound(bound: Bound, implementations: readonly string[]
     const runs = seriesOf(readCalibration(implementation, bound.data, dir), bound.recipe, bound.epochs);
     if (runs.length >= 2) calibrations.push({ implementation, data: bound.data, runs, rate: errorRate(bound.outcome, runs) });
   }
-  const probability = calibrations.length ? Math.max(...calibrations.map((c) => c.rate.probability)) : undefined;
-  return { bound, calibrations, probability };
+  const enough = calibrations.filter((c) => c.runs.length >= MIN_CALIBRATION_SEEDS[bound.data]);
+  const estimating = enough.length ? enough : calibrations;
+  const primary = estimating.reduce<BoundCalibration | undefined>((a, b) => (a === undefined || b.runs.length > a.runs.length ? b : a), undefined);
+  const crossChecks: CrossCheck[] = [];
+  if (primary) {
+    const fits = primary.rate.conditions.filter((f, i, all) => all.findIndex((g) => g.condition.quantity === f.condition.quantity) === i);
+    for (const other of calibrations) if (other !== primary) for (const fit of fits) crossChecks.push(crossCheck(primary, other, fit));
+  }
+  const probability = estimating.length ? Math.max(...estimating.map((c) => c.rate.probability)) : undefined;
+  return { bound, calibrations, estimating, primary, crossChecks, probability };
 }
+
+/**
+ * The p-value each cross-check's two tests must reach: CROSS_CHECK_ALPHA split evenly (Bonferroni) over every test of
+ * every cross-check, so that calibrations of one distribution fail any of them with probability at most CROSS_CHECK_ALPHA.
+ */
+export function crossCheckThreshold(checks: readonly CrossCheck[]): number {
+  return CROSS_CHECK_ALPHA / Math.max(1, 2 * checks.length);
+}
+
+export const CROSS_CHECK_METHOD =
+  'Welch\'s t-test of the means, and an outlier test of each seed against the primary calibration\'s Student-t prediction interval ' +
+  '(the smallest p over the seeds, times their number), per bounded quantity on the scale the error rate is taken from; ' +
+  `every p-value at least ${CROSS_CHECK_ALPHA} divided over all the tests (Bonferroni)`;

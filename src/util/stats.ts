@@ -95,3 +95,17 @@ export function formatProbability(p: number): string {
   if (p >= 0.01) return String(Number(p.toPrecision(2)));
   return p.toExponential(0).replace(/e-0*/, 'e-');
 }
+
+/**
+ * Welch's two-sample t-test of equal means (unequal variances): the two-sided p-value, with the Welch–Satterthwaite
+ * degrees of freedom rounded down to an integer (studentTUpperTail's domain), which only makes the test more lenient.
+ */
+export function welchTTest(a: readonly number[], b: readonly number[]): { t: number; df: number; p: number } {
+  const va = sampleSd(a) ** 2 / a.length;
+  const vb = sampleSd(b) ** 2 / b.length;
+  const diff = mean(a) - mean(b);
+  if (va + vb === 0) return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: a.length + b.length - 2, p: diff === 0 ? 1 : 0 };
+  const t = diff / Math.sqrt(va + vb);
+  const df = Math.max(1, Math.floor((va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1))));
+  return { t, df, p: Math.min(1, 2 * studentTUpperTail(Math.abs(t), df)) };
+}

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { errorRate, fitCondition, placeAmong } from '../../src/recipes/error-rates.js';
+import { calibratedBound, crossCheckThreshold, errorRate, fitCondition, placeAmong } from '../../src/recipes/error-rates.js';
 import type { CalibrationRun } from '../../src/recipes/calibration.js';
-import { formatProbability, mean, percentileOf, quantile, sampleSd, skewness, studentTCdf, studentTUpperTail } from '../../src/util/stats.js';
+import { formatProbability, mean, percentileOf, quantile, sampleSd, skewness, studentTCdf, studentTUpperTail, welchTTest } from '../../src/util/stats.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Bound } from '../../src/recipes/bounds.js';
+import type { CalibrationFile } from '../../src/recipes/calibration.js';
 
 describe('Student t', () => {
   // Critical values from any t table (two-sided 5%, 1%, 0.2%, 0.02%): the upper tail at t(ν, 1 − α) is α.
@@ -42,6 +47,19 @@ describe('sample statistics', () => {
     expect(percentileOf(4, xs)).toBe((100 * (1 + 1.5)) / 8);
     expect(percentileOf(10, xs)).toBe(100);
   });
+  it("Welch's t-test: equal sizes and variances give the pooled t with 2n − 2 df; a constant pair is certain", () => {
+    // means 3 and 5, variances 2.5 each: t = −2, df = 8, two-sided p = 0.0805 (any t table).
+    const w = welchTTest([1, 2, 3, 4, 5], [3, 4, 5, 6, 7]);
+    expect(w.t).toBeCloseTo(-2, 12);
+    expect(w.df).toBe(8);
+    expect(w.p).toBeCloseTo(0.0805, 4);
+    // Unequal variances: the Welch–Satterthwaite df, rounded down, lies between the smaller n − 1 and n₁ + n₂ − 2.
+    const u = welchTTest([1, 1.1, 0.9, 1.05, 0.95, 1], [1, 3, 5, -1, 2]);
+    expect(u.df).toBeGreaterThanOrEqual(4);
+    expect(u.df).toBeLessThanOrEqual(9);
+    expect(welchTTest([2, 2], [2, 2]).p).toBe(1);
+    expect(welchTTest([2, 2], [3, 3]).p).toBe(0);
+  });
   it('formats probabilities for a line of text', () => {
     expect([formatProbability(3.2e-7), formatProbability(1e-13), formatProbability(0.0123), formatProbability(0.5)]).toEqual(['3e-7', '< 1e-12', '0.012', '0.5']);
   });
@@ -78,5 +96,34 @@ describe('error rates of a bound', () => {
     expect(fit.chosen.tail).toBeLessThan(fit.min);
     const high = fitCondition(twenty, { quantity: 'accuracy', side: 'high', limit: 0.99 });
     expect(placeAmong(0.98, twenty, high)).toMatchObject({ percentile: 100, beyondTail: true });
+  });
+  it('estimates from the calibrations with enough seeds, cross-checks the others against the largest, and places in it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
+    const file = (name: string, accuracies: number[]): void => {
+      const f = { kind: 'mnist-spec/calibration', schemaVersion: 1, implementation: { name }, data: { tier: 'embedded' }, series: [{ recipe: '001', epochs: 5, runs: runs(accuracies) }] };
+      writeFileSync(join(dir, `${name}-embedded.json`), JSON.stringify(f as unknown as CalibrationFile));
+    };
+    const bound: Bound = { recipe: '001', data: 'embedded', epochs: 5, outcome: { kind: 'learns', minAccuracy: 0.93 }, why: 'test' };
+    file('same', [0.9395, 0.9405, 0.94, 0.9385, 0.9415, 0.94]);
+    file('shifted', [0.95, 0.951, 0.9505, 0.9495, 0.9515, 0.95]);
+    file('wide', [0.94, 0.9, 0.9405, 0.9395, 0.94, 0.941]);
+    file('primary', twenty.map((r) => r.accuracy));
+    const c = calibratedBound(bound, ['same', 'shifted', 'wide', 'primary'], dir);
+    expect(c.estimating.map((x) => x.implementation)).toEqual(['primary']);
+    expect(c.primary?.implementation).toBe('primary');
+    expect(c.probability).toBe(c.primary!.rate.probability);
+    const threshold = crossCheckThreshold(c.crossChecks);
+    const verdict = Object.fromEntries(c.crossChecks.map((x) => [x.implementation, x.welch.p >= threshold && x.outlier.p >= threshold]));
+    expect(verdict).toEqual({ same: true, shifted: false, wide: false });
+    // A mean moved by 20 standard errors fails Welch; one seed far below the rest fails the outlier test (its mean alone would not).
+    expect(c.crossChecks.find((x) => x.implementation === 'shifted')!.welch.p).toBeLessThan(threshold);
+    const wide = c.crossChecks.find((x) => x.implementation === 'wide')!;
+    expect(wide.outlier).toMatchObject({ seed: 2, value: 0.9 });
+    expect(wide.outlier.p).toBeLessThan(threshold);
+    expect(wide.welch.p).toBeGreaterThan(threshold);
+    // Without a calibration of enough seeds, every one estimates (and the largest estimate counts).
+    const few = calibratedBound(bound, ['same', 'shifted'], dir);
+    expect(few.estimating).toHaveLength(2);
+    expect(few.probability).toBe(Math.max(...few.calibrations.map((x) => x.rate.probability)));
   });
 });

@@ -6,7 +6,7 @@ import type { MnistData } from '../../../src/data/types.js';
 import type { Implementation } from '../../../src/impl/interface.js';
 import { theOneWithRole, withRole } from '../../../src/impl/registry.js';
 import { BOUNDS, describeOutcome, outcomeHolds, type Bound, type Measured } from '../../../src/recipes/bounds.js';
-import { calibratedBound, ERROR_RATE_METHOD, formatProbability, placeAmong, type CalibratedBound } from '../../../src/recipes/error-rates.js';
+import { calibratedBound, CROSS_CHECK_METHOD, ERROR_RATE_METHOD, formatProbability, placeAmong, type CalibratedBound } from '../../../src/recipes/error-rates.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import { keepFullTierRun } from '../../../src/reproduce/full-tier.js';
 import { misclassifiedAmong, PREDICTIONS_CSV_HEADER, predictionsCsv } from '../../../src/reproduce/outputs.js';
@@ -86,18 +86,24 @@ export function isLongMlpRun(recipe: Recipe): boolean {
 }
 
 /**
- * The implementations whose calibrated runs (calibration/) speak for a correct one: the reference first (the
- * distribution an implementation's value is placed in), then the full-tier trainer, the cross-check — and the
- * distribution used on data the reference was not calibrated on (the full set: days of wasm training).
+ * The implementations whose calibrated runs (calibration/) speak for a correct one: the reference first, then the
+ * full-tier trainer. Which of them estimates a bound's error rate and which cross-checks it is src/recipes/error-rates.ts's
+ * calibratedBound (the policy in src/recipes/bounds.ts).
  */
 const CALIBRATED = [...new Set([theOneWithRole('reference'), ...withRole('full-tier-trainer')])];
 
 /** A bound's metadata: why it sits where it does, and the estimated probability that a correct implementation fails it. */
 function stochasticOf(bound: Bound, calibrated: CalibratedBound): Stochastic {
-  if (calibrated.probability === undefined) return { why: bound.why, method: 'not calibrated: the seeds named in `why` only, no error rate estimated' };
+  if (calibrated.probability === undefined) {
+    return { why: bound.why, method: `not calibrated: ${bound.calibration?.fewerSeeds ?? 'the seeds named in `why` only'}; no error rate estimated` };
+  }
+  const seeds = (cs: readonly { implementation: string; runs: readonly unknown[] }[]): string => cs.map((c) => `${c.implementation} (${c.runs.length} seeds)`).join(', ');
+  const checked = calibrated.calibrations.filter((c) => !calibrated.estimating.includes(c));
   return {
     why: bound.why,
-    method: `${ERROR_RATE_METHOD}; the largest over ${calibrated.calibrations.map((c) => `${c.implementation} (${c.runs.length} seeds)`).join(', ')} (src/recipes/error-rates.ts)`,
+    method:
+      `${ERROR_RATE_METHOD}; the largest over ${seeds(calibrated.estimating)}` +
+      `${checked.length ? `, cross-checked against ${seeds(checked)} (${CROSS_CHECK_METHOD})` : ''} (src/recipes/error-rates.ts)`,
     falseFailure: calibrated.probability,
     calibrations: calibrated.calibrations.map((c) => ({ implementation: c.implementation, data: c.data, seeds: c.runs.length })),
   };
@@ -106,11 +112,12 @@ function stochasticOf(bound: Bound, calibrated: CalibratedBound): Stochastic {
 const fmt = (x: number): string => String(Number(x.toPrecision(4)));
 
 /**
- * Place each bounded value in the reference's calibrated distribution (the first calibration: the reference's when it
- * has one) and warn about a pass beyond its 1% tail on the bound's side: legal, but unlikely for a correct implementation.
+ * Place each bounded value in the reference distribution — the primary calibration's runs: the largest one, which
+ * the reference's own runs are cross-checked against — and warn about a pass beyond its fitted 1% tail on the bound's
+ * side: legal, but unlikely for a correct implementation.
  */
 function placeInReference(ctx: ConformanceContext, calibrated: CalibratedBound, measured: Measured, holds: boolean): void {
-  const ref = calibrated.calibrations[0];
+  const ref = calibrated.primary;
   if (!ref) return;
   for (const fit of ref.rate.conditions) {
     const { quantity, side } = fit.condition;

@@ -72,6 +72,19 @@ describe('calibrated bounds', () => {
     expect(above, 'move these bounds (and write why beside them), or state why the probability is accepted').toEqual([]);
   });
 
+  it('every embedded bound has a distribution the outcome specs place a value in, whose 1% tail lies between the bound and the runs (a warning band exists)', () => {
+    for (const b of BOUNDS.filter((x) => x.data === 'embedded')) {
+      const primary = calibratedBound(b, CALIBRATED).primary;
+      expect(primary, label(b)).toBeDefined();
+      for (const fit of primary!.rate.conditions) {
+        const { side, limit } = fit.condition;
+        const [low, high] = side === 'low' ? [limit, fit.mean] : [fit.mean, limit];
+        expect(fit.chosen.tail, `${label(b)} ${fit.condition.quantity}`).toBeGreaterThan(low);
+        expect(fit.chosen.tail, `${label(b)} ${fit.condition.quantity}`).toBeLessThan(high);
+      }
+    }
+  });
+
   it('calibration/README.md is the table the bounds and the runs give today', () => {
     expect(readFileSync(join(CALIBRATION_DIR, 'README.md'), 'utf8'), 'calibration/README.md is stale: run `npm run calibration:table`').toBe(calibrationTable(CALIBRATED));
   });

@@ -17,6 +17,12 @@ export const ENV = {
   results: 'MNIST_SPEC_RESULTS',
   /** JSON array of { pattern, reason }: specs whose full name matches `pattern` (a RegExp source) skip with `reason`. */
   skip: 'MNIST_SPEC_SKIP',
+  /**
+   * The seed of the notebook outcome trainings (spec/conformance/notebook/outcome.ts; default 1): another seed is
+   * another random draw of a correct run, which is how scripts/flake-count.ts measures how often the default tier
+   * fails a correct implementation. A non-default seed is recorded with each outcome's measurement.
+   */
+  trainSeed: 'MNIST_SPEC_TRAIN_SEED',
   /** Log onnxruntime's per-operator profile of the engine (src/impl/engine). */
   engineProfile: 'MNIST_SPEC_ENGINE_PROFILE',
 } as const;

@@ -68,7 +68,7 @@ export interface Placement {
   reference: { implementation: string; data: string; seeds: number };
   /** The share of the reference's runs below the value, ties counted half, in percent (0–100). */
   percentile: number;
-  /** The reference's 1st percentile (side 'low') or 99th (side 'high'), from the fit the bound's error rate uses. */
+  /** The warning line: the reference's 1st percentile (side 'low') or 99th (side 'high') from the fit the bound's error rate uses, or its farthest run if further out. */
   tail: number;
   /** The value lies beyond `tail`, towards the bound. */
   beyondTail: boolean;

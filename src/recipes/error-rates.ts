@@ -154,13 +154,19 @@ export const ERROR_RATE_METHOD =
   'Student-t prediction of one more run from the n calibrated seeds (normal fit, n − 1 df, sd·√(1 + 1/n)), on the raw scale and on ' +
   'the logit (accuracy, share) or log (loss) scale, the larger; summed over the bound\'s conditions';
 
-/** Where a value falls among the runs: its empirical percentile, and whether it is beyond the fitted 1% tail towards the bound. */
+/**
+ * Where a value falls among the runs: its empirical percentile, and whether it is beyond the warning line towards the
+ * bound — the fitted 1% tail, or the farthest calibrated run where that lies further out. A value a calibrated run of
+ * the reference itself reached is never warned about: a skewed distribution (a short budget's long tail of bad runs)
+ * can put one run in twenty beyond a normal fit's 1% tail.
+ */
 export function placeAmong(value: number, runs: readonly CalibrationRun[], fit: ConditionFit): { percentile: number; tail: number; beyondTail: boolean } {
-  const tail = fit.chosen.tail;
+  const low = fit.condition.side === 'low';
+  const tail = low ? Math.min(fit.chosen.tail, fit.min) : Math.max(fit.chosen.tail, fit.max);
   return {
     percentile: percentileOf(value, runs.map((r) => r[fit.condition.quantity])),
     tail,
-    beyondTail: fit.condition.side === 'low' ? value < tail : value > tail,
+    beyondTail: low ? value < tail : value > tail,
   };
 }
 

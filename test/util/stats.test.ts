@@ -94,6 +94,12 @@ describe('error rates of a bound', () => {
     expect(placeAmong(0.94, twenty, fit)).toMatchObject({ percentile: 50, beyondTail: false });
     expect(placeAmong(0.9, twenty, fit)).toMatchObject({ percentile: 0, beyondTail: true });
     expect(fit.chosen.tail).toBeLessThan(fit.min);
+    // A long tail: the run at 0.205 lies beyond the normal fit's 99th percentile, but a value a calibrated run reached is not warned about.
+    const skewed = runs([...Array.from({ length: 19 }, (_, i) => 0.09 + 0.001 * i), 0.205]);
+    const upper = fitCondition(skewed, { quantity: 'accuracy', side: 'high', limit: 0.3 });
+    expect(upper.chosen.tail).toBeLessThan(0.205);
+    expect(placeAmong(0.205, skewed, upper)).toMatchObject({ tail: 0.205, beyondTail: false });
+    expect(placeAmong(0.21, skewed, upper).beyondTail).toBe(true);
     const high = fitCondition(twenty, { quantity: 'accuracy', side: 'high', limit: 0.99 });
     expect(placeAmong(0.98, twenty, high)).toMatchObject({ percentile: 100, beyondTail: true });
   });

@@ -21,6 +21,7 @@ import { machineInfo } from '../src/util/machine.js';
  * .md after every run, so an interrupted measurement keeps what it ran.
  *
  *   node --import tsx scripts/flake-count.ts [--runs 10] [--impl tfjs] [--first-seed 101] [--query 'notebook:*'] [--out reports/flakes]
+ *   --render: re-render <out>/<impl>.md from <out>/<impl>.json, running nothing (e.g. after stopping a measurement).
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = "usage: npm run flakes -- [--runs 10] [--impl tfjs] [--first-seed 101] [--query 'notebook:*'] [--out reports/flakes]\n";
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'first-seed': { type: 'string', default: '101' },
     query: { type: 'string', default: 'notebook:*' },
     out: { type: 'string', default: 'reports/flakes' },
+    render: { type: 'boolean', default: false },
   },
 });
 const positiveInt = (name: string, text: string, min: number): number => {
@@ -68,6 +70,7 @@ interface FlakeRun {
 
 const result = {
   kind: 'mnist-spec/flake-count',
+  runsAsked: runs,
   implementation: values.impl,
   query: values.query,
   tier: 'fast',
@@ -101,14 +104,15 @@ function markdown(): string {
   const flaky = all.filter((r) => r.exitCode !== 0).length;
   const t = tally(all);
   const lines = [
-    `# Flake count: ${values.impl}, default tier, \`${values.query}\``,
+    `# Flake count: ${result.implementation}, default tier, \`${result.query}\``,
     '',
-    `Written by \`npm run flakes -- --runs ${runs} --impl ${values.impl} --first-seed ${firstSeed}\` (scripts/flake-count.ts) at suite commit ` +
-      `${result.suite.commit ?? 'unknown'}: \`mnist-spec conform --impl ${values.impl} --query '${values.query}' --data embedded\`, the built CLI, ` +
+    `Written by \`npm run flakes -- --runs ${result.runsAsked} --impl ${result.implementation} --first-seed ${result.runs[0]?.seed ?? firstSeed}\` (scripts/flake-count.ts) at suite commit ` +
+      `${result.suite.commit ?? 'unknown'}: \`mnist-spec conform --impl ${result.implementation} --query '${result.query}' --data embedded\`, the built CLI, ` +
       `${all.length} run(s) in a row, each with another training seed (MNIST_SPEC_TRAIN_SEED). Only these specs depend on a random draw; ` +
       'every other spec of the default tier is seeded and deterministic.',
     '',
-    `**${flaky} of ${all.length} runs failed** (flakes: runs whose verdict was not CONFORMS); ${all.filter((r) => Object.values(r.specs).some((s) => s.status === 'warn')).length} run(s) had a warning.`,
+    ...(all.length < result.runsAsked ? [`Stopped after ${all.length} of the ${result.runsAsked} runs asked.`, ''] : []),
+    `**${flaky} of ${all.length} runs failed** (flakes: runs that exited non-zero; \`conforms-partial\` only says the full tier's specs skipped without MNIST_DIR); ${all.filter((r) => Object.values(r.specs).some((s) => s.status === 'warn')).length} run(s) had a warning.`,
     '',
     '| spec | pass | warn | fail | other |',
     '| --- | --- | --- | --- | --- |',
@@ -134,6 +138,16 @@ const save = async (): Promise<void> => {
   await writeFileAtomic(join(outDir, `${safeName}.json`), `${JSON.stringify(result, null, 1)}\n`);
   await writeFileAtomic(join(outDir, `${safeName}.md`), markdown());
 };
+
+if (values.render) {
+  const path = join(outDir, `${safeName}.json`);
+  if (!existsSync(path)) fail(`--render: ${path} does not exist`);
+  const old = JSON.parse(readFileSync(path, 'utf8')) as typeof result;
+  Object.assign(result, { runsAsked: old.runsAsked ?? runs }, old);
+  await writeFileAtomic(join(outDir, `${safeName}.md`), markdown());
+  process.stdout.write(`wrote ${join(outDir, `${safeName}.md`)}\n`);
+  process.exit(0);
+}
 
 for (let i = 0; i < runs; i++) {
   const seed = firstSeed + i;

@@ -44,8 +44,9 @@ const MAY_IMPORT = {
   data: ['base'],
   preprocess: ['base', 'data'],
   train: ['base', 'arch', 'preprocess', 'contract'],
-  // interface.ts imports arch and train types; registry.ts loads each implementation lazily.
-  contract: ['base', 'arch', 'train', 'impl'],
+  // interface.ts imports arch and train types; registry.ts loads each implementation lazily (a browser one through the
+  // browser layer, which bundles it for a page and drives the page).
+  contract: ['base', 'arch', 'train', 'impl', 'browser'],
   onnx: ['base', 'arch'],
   keras: ['base', 'arch', 'onnx'],
   reference: ['base', 'arch'],
@@ -53,7 +54,8 @@ const MAY_IMPORT = {
   impl: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract'],
   // It wraps implementations (tfjs, onnxruntime) for the page and speaks the protocol (src/impl/remote).
   browser: ['base', 'arch', 'preprocess', 'train', 'onnx', 'contract', 'impl'],
-  harness: ['base', 'arch', 'data', 'train', 'contract', 'reference'],
+  // golden: the tolerances, declared once in src/golden/tolerances.ts with the precision profiles the specs apply.
+  harness: ['base', 'arch', 'data', 'train', 'contract', 'reference', 'golden'],
   reproduce: ['base', 'data', 'preprocess', 'recipes', 'train', 'contract'],
   golden: ['base', 'data', 'onnx', 'preprocess', 'recipes', 'reproduce', 'train', 'contract'],
   check: ['base', 'arch', 'data', 'preprocess', 'train', 'contract', 'onnx', 'keras', 'recipes', 'harness'],

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { ArgumentError } from '../errors.js';
+import { BROWSER_IMPLEMENTATIONS, SHIPPED } from '../impl/registry.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -17,24 +18,23 @@ import { VERSION } from '../version.js';
  */
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-/** The shipped browser implementations: name → entry module beside this file (impls/). */
-export const BROWSER_IMPLEMENTATIONS = ['tfjs-webgl', 'tfjs-wasm', 'tfjs-webgpu', 'onnxruntime-web', 'onnxruntime-web-webgpu'] as const;
-export type BrowserImplementationName = (typeof BROWSER_IMPLEMENTATIONS)[number];
-
 /** A module of this directory: its compiled .js in dist/, its .ts source when run from src/ (tsx, vitest). */
 function own(rel: string): string {
   const js = resolve(here, `${rel}.js`);
   return existsSync(js) ? js : resolve(here, `${rel}.ts`);
 }
 
+/** The module a page runs: a shipped browser implementation's (the registry's `page`, in impls/) or the user's module path. */
 export function implementationEntry(nameOrPath: string): string {
-  if ((BROWSER_IMPLEMENTATIONS as readonly string[]).includes(nameOrPath)) return own(`impls/${nameOrPath}`);
+  const shipped = BROWSER_IMPLEMENTATIONS.find((s) => s.name === nameOrPath);
+  if (shipped) return own(`impls/${shipped.page}`);
+  if (SHIPPED.some((s) => s.name === nameOrPath)) throw new ArgumentError('--impl', `${nameOrPath} runs in Node, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`);
   if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
     const path = resolve(nameOrPath);
     if (!existsSync(path)) throw new ArgumentError('--impl', `${nameOrPath}: no such file`);
     return path;
   }
-  throw new ArgumentError('--impl', `"${nameOrPath}" is neither a browser implementation (${BROWSER_IMPLEMENTATIONS.join(', ')}) nor a module path`);
+  throw new ArgumentError('--impl', `"${nameOrPath}" is neither a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) nor a module path`);
 }
 
 const pageShims: esbuild.Plugin = {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import type { WebSocket } from 'ws';
 import type { Architecture } from '../arch/types.js';
@@ -5,19 +6,20 @@ import { UnsupportedError } from '../errors.js';
 import type { BuildOptions, Capabilities, Implementation, ImplementationInfo, Model } from '../impl/interface.js';
 import { RemoteImplementation } from '../impl/remote/implementation.js';
 import type { Transport, TransportFactory } from '../impl/remote/transport.js';
-import { bundlePage } from './bundle.js';
+import { bundlePage, type PageBundle } from './bundle.js';
 import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 import type { PageEnvironment } from './page/gpu.js';
 import { startPageServer, type PageServer } from './server.js';
-import { webSocketTransport } from './ws-transport.js';
+import { webSocketTransport, type PageTransport } from './ws-transport.js';
 
 /**
  * An implementation that runs in a headless Chromium page, seen from Node as an ordinary `Implementation`:
  * the runner bundles it (bundle.ts), serves it on loopback (server.ts), opens it in Chromium (chromium.ts),
  * and talks to it with the remote protocol (src/impl/remote, docs/protocol.md) over the page's WebSocket —
  * the same RemoteImplementation that judges a child process. When the page dies (renderer crash, socket
- * closed, a call that hangs past its timeout) the next call opens a fresh page, as exec: starts a fresh
- * process; models of the dead page are lost, said so by the protocol.
+ * closed, a call that hangs past its timeout, an error thrown outside any call) the call it was serving fails
+ * with that reason, the page is closed at once (a page spinning in a loop would hold a core), and the next call
+ * opens a fresh page, as exec: starts a fresh process; models of the dead page are lost, said so by the protocol.
  */
 export interface BrowserEnvironment extends PageEnvironment {
   browser: string;
@@ -38,6 +40,8 @@ export interface BrowserImplementation extends Implementation {
 export interface OpenOptions {
   /** tfjs flags for the page (`?tfjsflags=`), e.g. { WEBGL_FORCE_F16_TEXTURES: true } to judge WebGL's float16 path. */
   tfjsFlags?: Record<string, boolean | number>;
+  /** A page bundle built beforehand (bundle.ts; `mnist-spec conform` bundles once per run): read instead of bundling again. */
+  bundleFile?: string;
   dataDir?: string;
   /** How long a page may take to load and connect. */
   loadTimeoutMs?: number;
@@ -50,7 +54,7 @@ const CONSOLE_TAIL = 30;
 
 /** Open a browser implementation (a shipped name from bundle.ts, or a module path) in a fresh headless Chromium. */
 export async function openBrowserImplementation(nameOrPath: string, options: OpenOptions = {}): Promise<BrowserImplementation> {
-  const bundle = await bundlePage(nameOrPath);
+  const bundle: PageBundle = options.bundleFile ? await readBundle(options.bundleFile) : await bundlePage(nameOrPath);
   let server: PageServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -94,11 +98,16 @@ export async function openBrowserImplementation(nameOrPath: string, options: Ope
       let failed: (e: Error) => void = () => undefined;
       const failure = new Promise<never>((_, reject) => (failed = reject));
       failure.catch(() => undefined);
+      // Once the page serves, what happens to it outside any reply becomes the reason its socket closed.
+      let serving: PageTransport | undefined;
+      let crashed = false;
       p.on('pageerror', (e) => {
-        remember(`[pageerror] ${e.message}`);
-        failed(new UnsupportedError(`${nameOrPath}: the page threw while loading: ${e.message}`));
+        remember(`[pageerror] ${e.stack ?? e.message}`);
+        if (serving) serving.fail(`threw outside any call (an uncaught error in the page): ${e.message}`);
+        else failed(new UnsupportedError(`${nameOrPath}: the page threw while loading: ${e.message}`));
       });
       p.on('crash', () => {
+        crashed = true;
         remember('[crash] the renderer process crashed');
         failed(new UnsupportedError(`${nameOrPath}: the page crashed while loading`));
       });
@@ -120,7 +129,10 @@ export async function openBrowserImplementation(nameOrPath: string, options: Ope
       try {
         await Promise.race([p.goto(s.url + query, { waitUntil: 'load', timeout: loadTimeout }), failure, timeout]);
         const ws = await Promise.race([socket, failure, published, timeout]);
-        return webSocketTransport(ws, description, () => consoleTail.join('\n'));
+        serving = webSocketTransport(ws, description, () => consoleTail.join('\n'), () => (crashed ? 'crashed (its renderer process is gone)' : undefined));
+        // A page whose socket is gone (it failed, hung past its timeout, or the suite is done) is closed now, not at the next call.
+        ws.on('close', () => void p.close().catch(() => undefined));
+        return serving;
       } finally {
         clearTimeout(timer);
         waiting = undefined;
@@ -156,4 +168,10 @@ export async function openBrowserImplementation(nameOrPath: string, options: Ope
     await closeAll();
     throw e;
   }
+}
+
+async function readBundle(file: string): Promise<PageBundle> {
+  const started = performance.now();
+  const code = await readFile(file, 'utf8');
+  return { code, bytes: Buffer.byteLength(code), milliseconds: performance.now() - started };
 }

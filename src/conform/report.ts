@@ -1,5 +1,6 @@
 import type { Provenance } from '../data/types.js';
-import type { Capabilities } from '../impl/interface.js';
+import type { Capabilities, Precision } from '../impl/interface.js';
+import type { History } from '../train/config.js';
 import type { MachineInfo } from '../util/machine.js';
 import { expectationFor, type Expectation, type Expectations } from './expectations.js';
 import type { Placement, SpecRecordLike, Stochastic } from '../harness/record.js';
@@ -44,6 +45,38 @@ export interface SpecResult {
   errors: string[];
   artifacts?: Record<string, unknown>;
   expectation?: Expectation;
+  /** A spec that trained: samples per second of its fits (from the Histories it recorded; validation time included). */
+  training?: TrainingRate;
+}
+
+export interface TrainingRate {
+  /** Samples trained (train samples × epochs) over the fits recorded (the first five of a spec), and the seconds their epochs took. */
+  samples: number;
+  seconds: number;
+  samplesPerSecond: number;
+  fits: number;
+}
+
+/** The browser a page implementation ran in (src/browser: what the page itself reported). */
+export interface BrowserSection {
+  name: string;
+  version: string;
+  executable?: string;
+  userAgent: string;
+  /** WebGL's unmasked renderer string, or why there is none. */
+  webglRenderer: string;
+  /** The WebGPU adapter (vendor, architecture, fallback), or why there is none. */
+  webgpuAdapter: string;
+  crossOriginIsolated?: boolean;
+  /** Everything the page reported, as it reported it. */
+  raw: Record<string, unknown>;
+}
+
+/** The tolerance profile the inference specs applied (src/golden/tolerances.ts), as the report shows it. */
+export interface ProfileSection {
+  precision: Precision;
+  summary: string;
+  tolerances: { name: string; value: string; reason: string }[];
 }
 
 export interface ImplementationSection {
@@ -57,6 +90,12 @@ export interface ImplementationSection {
   backend?: string;
   details?: Record<string, string | number | boolean>;
   infoError?: string;
+  /** What it computes in, as it declared it (absent from info() = float32, `declared: false`). */
+  precision?: { value: Precision; declared: boolean };
+  /** The tolerance profile of that precision, which the specs applied. */
+  profile?: ProfileSection;
+  /** Set when it ran in a browser page (`--browser`). */
+  browser?: BrowserSection;
 }
 
 export interface ConformanceReport {
@@ -158,7 +197,26 @@ export function toSpecResult(line: ResultLine, expectations?: Expectations): Spe
     errors: line.errors,
     ...(meta.artifacts ? { artifacts: meta.artifacts } : {}),
     ...(expectation ? { expectation } : {}),
+    ...(trainingRate(meta.artifacts) ?? {}),
   };
+}
+
+/** Samples per second of the fits a spec recorded (artifact `histories`), or nothing when it trained none. */
+export function trainingRate(artifacts: Record<string, unknown> | undefined): { training: TrainingRate } | undefined {
+  const hs = artifacts?.histories as { history?: History }[] | undefined;
+  if (!Array.isArray(hs)) return undefined;
+  let samples = 0;
+  let seconds = 0;
+  let fits = 0;
+  for (const h of hs) {
+    const epochs = h.history?.epochs;
+    if (!Array.isArray(epochs) || !(h.history!.trainSamples > 0)) continue;
+    fits++;
+    samples += h.history!.trainSamples * epochs.length;
+    seconds += epochs.reduce((a, e) => a + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
+  }
+  if (!(samples > 0 && seconds > 0)) return undefined;
+  return { training: { samples, seconds: Math.round(seconds * 1000) / 1000, samplesPerSecond: Math.round((samples / seconds) * 10) / 10, fits } };
 }
 
 /**

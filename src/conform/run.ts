@@ -5,7 +5,19 @@ import { fileURLToPath } from 'node:url';
 import { loadData } from '../data/load.js';
 import type { Provenance } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { execSpecForRunner, implementationName, isExecSpec, isShipped, loadImplementation, SHIPPED_IMPLEMENTATIONS, theOneWithRole } from '../impl/registry.js';
+import {
+  bundleBrowserPage,
+  checkBrowser,
+  execSpecForRunner,
+  implementationName,
+  isExecSpec,
+  isShipped,
+  loadImplementation,
+  runsIn,
+  SHIPPED_IMPLEMENTATIONS,
+  theOneWithRole,
+} from '../impl/registry.js';
+import { profileOf, profileRows } from '../harness/precision.js';
 import { makeTempDir, onInterrupt, removeTempDir } from '../util/cleanup.js';
 import { gitState } from '../util/git.js';
 import { machineInfo } from '../util/machine.js';
@@ -18,7 +30,7 @@ import type { SpecRecordLike } from '../harness/record.js';
 import { locateSpecFile } from '../harness/ids.js';
 import type { ReporterLine, ResultLine } from './protocol.js';
 import { matchesQuery, queryReachesPrefix, testNamePattern } from './query.js';
-import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type ConformanceReport, type ImplementationSection } from './report.js';
+import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type BrowserSection, type ConformanceReport, type ImplementationSection } from './report.js';
 
 /** The package root: where spec/, vitest.config.ts and dist/ are (this file is src/conform or dist/conform). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
@@ -26,6 +38,8 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url)).re
 export interface ConformOptions {
   /** A shipped implementation's name or a path to a module exporting one. */
   impl: string;
+  /** Run it in this browser's page (`chromium`): a shipped browser implementation or a module bundled for the page. */
+  browser?: string;
   /** Spec id patterns (query.ts); default everything. */
   queries?: string[];
   tier?: 'fast' | 'full';
@@ -172,8 +186,14 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const root = opts.root ?? PACKAGE_ROOT;
   const child = join(root, 'dist', 'conform', 'child.js');
   if (!existsSync(child)) throw new ArgumentError('conform', `${child} is missing: run \`npm run build\``);
+  const browser = opts.browser !== undefined ? checkBrowser(opts.browser) : undefined;
+  if (browser && opts.impls.length !== 1) throw new ArgumentError('--browser', `one implementation at a time in a browser, got ${opts.impls.length}`);
   const targets = opts.impls.map((given) => {
     const shipped = isShipped(given);
+    if (!browser && runsIn(given) === 'browser') throw new ArgumentError('--browser', `${given} runs in a browser page: add --browser chromium`);
+    if (browser && ((shipped && runsIn(given) !== 'browser') || isExecSpec(given))) {
+      throw new ArgumentError('--browser', `${given} does not run in a browser page: --browser takes a browser implementation (${SHIPPED_IMPLEMENTATIONS.filter((n) => runsIn(n) === 'browser').join(', ')}) or a module path`);
+    }
     // An exec: command runs in the spec runner's workers: its program is checked here and its directory pinned to ours.
     const modulePath = shipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
     if (!shipped && !isExecSpec(given) && !existsSync(modulePath)) {
@@ -212,6 +232,15 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   let kills = 0;
 
   try {
+    if (browser) {
+      // Bundled once here, for every spec file's page (a module importing node:* is refused now, naming the import).
+      const bundle = join(scratch, 'page.js');
+      await bundleBrowserPage(targets[0]!.modulePath, bundle);
+      Object.assign(env, { [ENV.browser]: browser, [ENV.pageBundle]: bundle });
+    } else {
+      delete env[ENV.browser];
+      delete env[ENV.pageBundle];
+    }
     // No spec file can hold a matching spec: nothing to run (vitest with no file filter would run everything).
     for (let attempt = 0; files.length > 0; attempt++) {
       const exclude = [...done.keys(), ...synthetic.map((s) => s.name)];
@@ -278,7 +307,7 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   for (const t of targets) {
     const mine = all.filter((l) => l.name.startsWith(`${t.name} > `));
     const specs = sortSpecs(mine.map((l) => toSpecResult(l, opts.expectations)));
-    const implementation = await implementationSection(t.name, t.given, t.modulePath, implEvents.filter((e) => e.name === t.name));
+    const implementation = await implementationSection(t.name, t.given, t.modulePath, implEvents.filter((e) => e.name === t.name), browser);
     reports.push({
       kind: REPORT_KIND,
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -291,7 +320,7 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
         ...(full ? {} : { note: 'no full MNIST set (MNIST_DIR / --data DIR): the specs that need it are skipped' }),
       },
       run: {
-        command: opts.command ?? `mnist-spec conform --impl ${t.given}`,
+        command: opts.command ?? `mnist-spec conform ${browser ? `--browser ${browser} ` : ''}--impl ${t.given}`,
         tier,
         queries,
         shards: opts.shard ? [opts.shard] : [],
@@ -310,19 +339,29 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   return reports;
 }
 
-async function implementationSection(name: string, given: string, modulePath: string, events: Extract<SpecEvent, { t: 'impl' }>[]): Promise<ImplementationSection> {
+async function implementationSection(
+  name: string,
+  given: string,
+  modulePath: string,
+  events: Extract<SpecEvent, { t: 'impl' }>[],
+  browser: string | undefined,
+): Promise<ImplementationSection> {
   const e = events.find((x) => x.info) ?? events[0];
   if (e) {
+    const env = events.find((x) => x.environment)?.environment;
     return {
       name,
       module: given,
       declaredName: e.declaredName,
       version: e.version,
       capabilities: e.capabilities,
-      ...(e.info ? { backend: e.info.backend, ...(e.info.details ? { details: e.info.details } : {}) } : {}),
+      ...(e.info ? { backend: e.info.backend, ...(e.info.details ? { details: e.info.details } : {}), ...precisionSection(e.info.precision) } : {}),
       ...(e.infoError ? { infoError: e.infoError } : {}),
+      ...(env ? { browser: browserSection(env) } : {}),
     };
   }
+  // A page that never loaded left no report of itself: its specs' errors say why, and the runner does not open another.
+  if (browser) return { name, module: given, infoError: `the page never reported itself (no spec got as far as info()): see the specs' errors` };
   // No spec loaded it (everything filtered or skipped): ask it directly when Node can load it.
   if (isShipped(given) || isExecSpec(modulePath) || /\.[cm]?js$/.test(modulePath)) {
     try {
@@ -337,6 +376,7 @@ async function implementationSection(name: string, given: string, modulePath: st
         capabilities: impl.capabilities,
         backend: info.backend,
         ...(info.details ? { details: info.details } : {}),
+        ...precisionSection(info.precision),
         ...(impl.unavailable ? { infoError: `unavailable: ${impl.unavailable}` } : {}),
       };
     } catch (err) {
@@ -344,6 +384,39 @@ async function implementationSection(name: string, given: string, modulePath: st
     }
   }
   return { name, module: given, infoError: 'no spec ran, so the implementation was never loaded' };
+}
+
+/** The declared precision and the tolerance profile it selects (src/harness/precision.ts). */
+function precisionSection(declared: string | undefined): Pick<ImplementationSection, 'precision' | 'profile'> {
+  try {
+    const p = profileOf(declared as never);
+    return { precision: { value: p.precision, declared: declared !== undefined }, profile: { precision: p.precision, summary: p.summary, tolerances: profileRows(p) } };
+  } catch {
+    return {};
+  }
+}
+
+/** What a page said of its browser (src/browser/page/gpu.ts PageEnvironment, plus the runner's browser and version), for the report's first screen. */
+function browserSection(env: Record<string, unknown>): BrowserSection {
+  const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+  const webgl = env.webgl as { renderer?: string; vendor?: string; version?: string } | null | undefined;
+  const gpu = (env.webgpu ?? {}) as Record<string, unknown>;
+  const adapter =
+    'adapterVendor' in gpu
+      ? [gpu.adapterVendor, gpu.adapterArchitecture, gpu.adapterDevice, gpu.adapterDescription].filter((x) => typeof x === 'string' && x).join(' ') +
+        (gpu.adapterIsFallback ? ' (fallback adapter: software)' : '') +
+        (gpu.shaderF16 ? ', shader-f16' : '')
+      : str(gpu.webgpu) || 'none';
+  return {
+    name: str(env.browser) || 'unknown',
+    version: str(env.browserVersion),
+    ...(typeof env.executable === 'string' ? { executable: env.executable } : {}),
+    userAgent: str(env.userAgent),
+    webglRenderer: webgl ? `${str(webgl.renderer)}${webgl.version ? ` (${str(webgl.version)})` : ''}` : 'no WebGL 2 context',
+    webgpuAdapter: adapter,
+    ...(typeof env.crossOriginIsolated === 'boolean' ? { crossOriginIsolated: env.crossOriginIsolated } : {}),
+    raw: env,
+  };
 }
 
 function runAttempt(

@@ -67,13 +67,23 @@ const specResult = shape({
   errors: arrayOf(str),
   artifacts: optional(obj),
   expectation: optional(shape({ query: str, status: oneOf(['fail', 'skip']), reason: str })),
+  training: optional(shape({ samples: num, seconds: num, samplesPerSecond: num, fits: num })),
 });
 
 const report = shape({
   kind: oneOf([REPORT_KIND]),
   schemaVersion: (v, at) => void (v === REPORT_SCHEMA_VERSION || fail(at, `schema version ${REPORT_SCHEMA_VERSION}`)),
   suite: shape({ name: str, version: str }),
-  implementation: shape({ name: str, module: str, declaredName: optional(str), version: optional(str), backend: optional(str) }),
+  implementation: shape({
+    name: str,
+    module: str,
+    declaredName: optional(str),
+    version: optional(str),
+    backend: optional(str),
+    precision: optional(shape({ value: oneOf(['float32', 'float16']), declared: bool })),
+    profile: optional(shape({ precision: str, summary: str, tolerances: arrayOf(shape({ name: str, value: str, reason: str }), 100) })),
+    browser: optional(shape({ name: str, version: str, userAgent: str, webglRenderer: str, webgpuAdapter: str })),
+  }),
   machine: obj,
   data: obj,
   run: shape({

@@ -1,6 +1,7 @@
 import { modelWeightSpecs, resolveArchitecture } from '../arch/resolve.js';
 import type { Architecture, LayerSpec } from '../arch/types.js';
 import type { Implementation } from '../impl/interface.js';
+import { PRECISION_PROFILES } from '../golden/tolerances.js';
 import { referenceSample } from '../reference/keras-float64.js';
 import { sizeOf, type F32Tensor } from '../tensor.js';
 import { LazyImplementation } from './implementations.js';
@@ -15,11 +16,10 @@ import { LazyImplementation } from './implementations.js';
  * by its values in row-major order, whatever shape the implementation gives it. A functional model that is a chain
  * (seed 002's) is cut like a sequential one. At most SAMPLES inputs are used: enough to show a layer computed wrong.
  *
- * Intermediate activations are not probabilities, so the test is relative to their size: float32 accumulation over
- * K ≤ 4608 terms errs by about sqrt(K)·2⁻²⁴ ≈ 4e-6 of the magnitude, so a layer is held to 1e-4 of
- * max(1, max |reference|) — twenty-five times that, and far below what a wrong layer does (1e-2 and more).
+ * Intermediate activations are not probabilities, so the test is relative to their size: the precision profile's
+ * `layerRelative` (src/golden/tolerances.ts; float32: 1e-4 of max(1, max |reference|)).
  */
-export const DIVERGENCE_RELATIVE = 1e-4;
+export const DIVERGENCE_RELATIVE = PRECISION_PROFILES.float32.layerRelative.value;
 const SAMPLES = 8;
 
 /** The layers of an architecture in order, as a sequential model with their Keras names, or undefined when it is not a chain. */
@@ -57,7 +57,7 @@ export interface Divergence {
   summary: string;
 }
 
-export async function firstDivergence(impl: Implementation, arch: Architecture, weights: readonly F32Tensor[], all: F32Tensor): Promise<Divergence> {
+export async function firstDivergence(impl: Implementation, arch: Architecture, weights: readonly F32Tensor[], all: F32Tensor, relative = DIVERGENCE_RELATIVE): Promise<Divergence> {
   const c = chain(arch);
   if (!c) return { layers: [], summary: 'diverging layer not located: the model is not a chain of layers' };
   const real = impl instanceof LazyImplementation ? await impl.load() : impl;
@@ -94,7 +94,7 @@ export async function firstDivergence(impl: Implementation, arch: Architecture, 
           }
         }
         Object.assign(row, { maxAbs, scale });
-        if (maxAbs > DIVERGENCE_RELATIVE * scale) {
+        if (maxAbs > relative * scale) {
           return { layer: row, layers, summary: `diverges at ${l.name} (layer ${k} of ${named.length}, ${l.type}): max |Δ| ${maxAbs.toPrecision(2)} against outputs up to ${scale.toPrecision(3)}` };
         }
       } finally {

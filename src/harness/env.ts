@@ -23,9 +23,17 @@ export const ENV = {
    * fails a correct implementation. A non-default seed is recorded with each outcome's measurement.
    */
   trainSeed: 'MNIST_SPEC_TRAIN_SEED',
+  /** Run the implementations in this browser's page (`chromium`): set by `mnist-spec conform --browser`. */
+  browser: 'MNIST_SPEC_BROWSER',
+  /** The page bundle `mnist-spec conform --browser` built once for the run (src/browser/bundle.ts). */
+  pageBundle: 'MNIST_SPEC_PAGE_BUNDLE',
+  /** Seconds a browser page may take to load and connect (default 60). */
+  pageLoadTimeout: 'MNIST_SPEC_PAGE_LOAD_TIMEOUT',
+  /** Seconds of silence allowed per call to an implementation behind the remote protocol, a process or a page (default 45). */
+  remoteTimeout: 'MNIST_SPEC_REMOTE_TIMEOUT',
   /** Log onnxruntime's per-operator profile of the engine (src/impl/engine). */
   engineProfile: 'MNIST_SPEC_ENGINE_PROFILE',
 } as const;
 
 /** The variables that configure a spec run: a parent's values must not leak into a child run it configures itself. */
-export const RUN_ENV: readonly string[] = [ENV.impl, ENV.tier, ENV.events, ENV.results, ENV.skip];
+export const RUN_ENV: readonly string[] = [ENV.impl, ENV.tier, ENV.events, ENV.results, ENV.skip, ENV.browser, ENV.pageBundle];

@@ -20,6 +20,8 @@ export type SpecEvent =
       capabilities: Capabilities;
       info?: ImplementationInfo;
       infoError?: string;
+      /** Where it runs when that is a browser page: browser, version, user agent, WebGL renderer, WebGPU adapter. */
+      environment?: Record<string, unknown>;
       pid: number;
       at: number;
     }

@@ -1,4 +1,5 @@
 import { modelWeightSpecs, resolveArchitecture } from '../arch/resolve.js';
+import { PRECISION_PROFILES } from '../golden/tolerances.js';
 import type { Architecture } from '../arch/types.js';
 import type { Model, NamedWeight } from '../impl/interface.js';
 import { dtypeOf, shapeString, sizeOf, type F32Tensor } from '../tensor.js';
@@ -11,11 +12,10 @@ export class ContractError extends Error {
 }
 
 /**
- * A softmax row sums to 1 up to float32 rounding: ten exponentials and a division each rounded to 2^-24 relative put
- * the sum within ~1e-6 of 1; 1e-5 leaves room for a runtime's fast exp and still catches a missing softmax or a
- * softmax over the wrong axis. Used by the predict specs and by `mnist-spec check`.
+ * A softmax row sums to 1 up to float32 rounding: the float32 profile's tolerance (src/golden/tolerances.ts, with its
+ * reason). Used by `mnist-spec check`; the predict specs take it from the implementation's precision profile.
  */
-export const PROBABILITY_SUM_TOLERANCE = 1e-5;
+export const PROBABILITY_SUM_TOLERANCE = PRECISION_PROFILES.float32.probabilitySum.value;
 
 /**
  * How far the rows of `p` [n, classes] are from being probabilities: the largest |Σ row − 1|, Infinity when a value

@@ -1,6 +1,6 @@
 import type { Architecture } from '../arch/types.js';
 import type { BuildOptions, Capabilities, Implementation, ImplementationInfo, Model } from '../impl/interface.js';
-import { implementationName, loadImplementation, withRole } from '../impl/registry.js';
+import { implementationName, loadImplementation, withRole, type LoadOptions } from '../impl/registry.js';
 import { ENV } from './env.js';
 import { guardModel } from './guard.js';
 
@@ -18,7 +18,7 @@ export class LazyImplementation implements Implementation {
     private readonly nameOrPath: string,
   ) {}
   async load(): Promise<Implementation> {
-    this.loading ??= loadImplementation(this.nameOrPath).then((impl) => (this.loaded = impl));
+    this.loading ??= loadImplementation(this.nameOrPath, loadOptions()).then((impl) => (this.loaded = impl));
     return this.loading;
   }
   private get real(): Implementation {
@@ -41,9 +41,32 @@ export class LazyImplementation implements Implementation {
   async build(arch: Architecture, options?: BuildOptions): Promise<Model> {
     return guardModel(await (await this.load()).build(arch, options), arch, this.name);
   }
+  /** Close what it holds (a browser, a process); the next use loads it afresh. */
   async close(): Promise<void> {
-    if (this.loaded) await this.loaded.close?.();
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    this.loading = undefined;
+    if (loaded) await loaded.close?.();
   }
+}
+
+const seconds = (name: string): number | undefined => {
+  const v = Number(process.env[name]);
+  return v > 0 ? v * 1000 : undefined;
+};
+
+/** How this run opens implementations that run in a browser page (ENV.browser, set by `mnist-spec conform --browser`). */
+function loadOptions(): LoadOptions {
+  const browser = process.env[ENV.browser];
+  const pageBundle = process.env[ENV.pageBundle];
+  const pageLoadTimeoutMs = seconds(ENV.pageLoadTimeout);
+  const callTimeoutMs = seconds(ENV.remoteTimeout);
+  return {
+    ...(browser ? { browser } : {}),
+    ...(pageBundle ? { pageBundle } : {}),
+    ...(pageLoadTimeoutMs ? { pageLoadTimeoutMs } : {}),
+    ...(callTimeoutMs ? { callTimeoutMs } : {}),
+  };
 }
 
 let underTest: LazyImplementation[] | undefined;

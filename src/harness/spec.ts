@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { describe, test, type TestContext } from 'vitest';
+import { afterAll, describe, test, type TestContext } from 'vitest';
 import type { Implementation } from '../impl/interface.js';
 import { claimProblem, type Claim } from './claims.js';
 import { unknownBehaviours } from './contract.js';
@@ -98,6 +98,10 @@ function locate(fileUrl: string, kind: SpecKind): string | undefined {
 /** Specs of a file under spec/conformance/: each registered once per implementation under test. */
 export function conformanceSpecs(fileUrl: string): RegisterSpec<ConformanceContext> {
   const prefix = locate(fileUrl, 'conformance');
+  // What an implementation holds (a browser, a process) is closed when the file's specs are done, not left to exit.
+  afterAll(async () => {
+    for (const impl of implementationsUnderTest()) await impl.close();
+  });
   return (decl, fn) => {
     if (prefix === undefined) return;
     for (const impl of implementationsUnderTest()) describe(impl.name, () => register('conformance', prefix, decl, impl, fn as SpecFn<SpecContext>));
@@ -119,7 +123,16 @@ async function announce(impl: Implementation): Promise<void> {
   if (!eventsEnabled() || announced.has(impl.name)) return;
   announced.add(impl.name);
   const real = impl instanceof LazyImplementation ? await impl.load() : impl;
-  const base = { t: 'impl' as const, name: impl.name, declaredName: real.name, version: real.version, capabilities: real.capabilities };
+  // An implementation in a browser page also says which browser, user agent and GPU adapter/renderer (src/browser).
+  const environment = (real as { environment?: unknown }).environment;
+  const base = {
+    t: 'impl' as const,
+    name: impl.name,
+    declaredName: real.name,
+    version: real.version,
+    capabilities: real.capabilities,
+    ...(environment && typeof environment === 'object' ? { environment: environment as Record<string, unknown> } : {}),
+  };
   try {
     emit({ ...base, info: await real.info() });
   } catch (e) {

@@ -33,19 +33,37 @@ export type Role =
 
 /**
  * Where an implementation runs: `node` in the spec runner's own process; `process` in a child process of its own,
- * behind the protocol (src/impl/remote, docs/protocol.md), which its `load` starts.
+ * behind the protocol (src/impl/remote, docs/protocol.md), which its `load` starts; `browser` in a headless browser
+ * page (`mnist-spec conform --browser chromium`), bundled with the page host (src/browser/) and judged over the same
+ * protocol.
  */
-export type RunsIn = 'node' | 'process';
+export type RunsIn = 'node' | 'process' | 'browser';
 
-export interface ShippedImplementation {
+/** The browsers `--browser` accepts. */
+export const BROWSERS = ['chromium'] as const;
+export type BrowserName = (typeof BROWSERS)[number];
+
+interface ShippedBase {
   name: string;
   runsIn: RunsIn;
   /** One line for the CLI's help and the README. */
   summary: string;
   roles: readonly Role[];
+}
+
+export interface NodeShipped extends ShippedBase {
+  runsIn: 'node' | 'process';
   /** Loaded lazily: naming one must not start the others' runtimes. */
   load(): Promise<{ default: ImplementationModule }>;
 }
+
+export interface BrowserShipped extends ShippedBase {
+  runsIn: 'browser';
+  /** Its page module: src/browser/impls/<page>.ts, bundled for the page at run time. */
+  page: string;
+}
+
+export type ShippedImplementation = NodeShipped | BrowserShipped;
 
 export const SHIPPED: readonly ShippedImplementation[] = [
   {
@@ -85,6 +103,50 @@ export const SHIPPED: readonly ShippedImplementation[] = [
     roles: ['caught-example'],
     load: () => import('./pytorch/defaults.js'),
   },
+  // In a headless browser page (src/browser/impls/), judged with `--browser chromium`. Not under test in `npm test`
+  // (each spec file would start a browser): `npm run conform:reports` keeps the reports of those with the role.
+  {
+    name: 'tfjs-wasm',
+    summary: 'TensorFlow.js on WebAssembly in a browser page (SIMD, threads when cross-origin isolated): the Node reference\'s model code',
+    roles: ['reference-report'],
+    runsIn: 'browser',
+    page: 'tfjs-wasm',
+  },
+  {
+    name: 'tfjs-webgl',
+    summary: 'TensorFlow.js on WebGL 2 in a browser page; float32 where WebGL renders to float32 textures, else float16 (declared)',
+    roles: ['reference-report'],
+    runsIn: 'browser',
+    page: 'tfjs-webgl',
+  },
+  {
+    name: 'tfjs-webgl-f16',
+    summary: 'TensorFlow.js on WebGL 2 told to store every intermediate in float16 textures (WEBGL_FORCE_F16_TEXTURES), as on GPUs without float32 render targets: judged with the float16 profile',
+    roles: ['reference-report'],
+    runsIn: 'browser',
+    page: 'tfjs-webgl-f16',
+  },
+  {
+    name: 'tfjs-webgpu',
+    summary: 'TensorFlow.js on WebGPU in a browser page, where the browser offers an adapter (headless Chromium: SwiftShader\'s Vulkan)',
+    roles: ['reference-report'],
+    runsIn: 'browser',
+    page: 'tfjs-webgpu',
+  },
+  {
+    name: 'onnxruntime-web',
+    summary: 'inference only: the exported ONNX model run by onnxruntime-web\'s WebAssembly execution provider in a browser page',
+    roles: ['reference-report'],
+    runsIn: 'browser',
+    page: 'onnxruntime-web',
+  },
+  {
+    name: 'onnxruntime-web-webgpu',
+    summary: 'inference only: onnxruntime-web\'s WebGPU execution provider (JSEP) in a browser page, where the browser offers an adapter',
+    roles: [],
+    runsIn: 'browser',
+    page: 'onnxruntime-web-webgpu',
+  },
 ];
 
 export const SHIPPED_IMPLEMENTATIONS: readonly string[] = SHIPPED.map((s) => s.name);
@@ -92,6 +154,19 @@ export const SHIPPED_IMPLEMENTATIONS: readonly string[] = SHIPPED.map((s) => s.n
 /** The shipped implementations that have a role, in registry order. */
 export function withRole(role: Role): string[] {
   return SHIPPED.filter((s) => s.roles.includes(role)).map((s) => s.name);
+}
+
+/** Where a shipped implementation runs (undefined for anything else: a module path, exec:, a process implementation). */
+export function runsIn(name: string): RunsIn | undefined {
+  return SHIPPED.find((s) => s.name === name)?.runsIn;
+}
+
+/** The shipped implementations that run in a browser page. */
+export const BROWSER_IMPLEMENTATIONS: readonly BrowserShipped[] = SHIPPED.filter((s): s is BrowserShipped => s.runsIn === 'browser');
+
+export function checkBrowser(browser: string): BrowserName {
+  if (!(BROWSERS as readonly string[]).includes(browser)) throw new ArgumentError('--browser', `"${browser}" is not a browser this suite drives (${BROWSERS.join(', ')})`);
+  return browser as BrowserName;
 }
 
 /** The one shipped implementation with a role that only one may have (reference, reproduce). */
@@ -120,10 +195,40 @@ function isImplementation(v: unknown): v is Implementation {
   return !!o && typeof o.name === 'string' && typeof o.build === 'function' && typeof o.info === 'function' && !!o.capabilities;
 }
 
-/** `name` of a shipped implementation, `exec:<command>` (docs/protocol.md), or a path to a module whose default export is one (or a factory). */
-export async function loadImplementation(nameOrPath: string): Promise<Implementation> {
+/** How loadImplementation opens an implementation that runs in a browser page. */
+export interface LoadOptions {
+  /** Open it in this browser's page (a module path too); a shipped browser implementation defaults to chromium. */
+  browser?: string;
+  /** A page bundle built beforehand (`mnist-spec conform` bundles once for all its spec files). */
+  pageBundle?: string;
+  /** How long a page may take to load and connect (default 60 s). */
+  pageLoadTimeoutMs?: number;
+  /** Silence allowed per call to the page (the remote protocol's timeout; default 45 s). */
+  callTimeoutMs?: number;
+}
+
+/**
+ * `name` of a shipped implementation, `exec:<command>` (docs/protocol.md), or a path to a module whose default export is
+ * one (or a factory). With `browser` (or for a shipped browser implementation), the module is bundled into a page of a
+ * headless browser and judged there over the remote protocol (src/browser/).
+ */
+export async function loadImplementation(nameOrPath: string, options: LoadOptions = {}): Promise<Implementation> {
+  const entry = SHIPPED.find((s) => s.name === nameOrPath);
+  if (options.browser !== undefined || entry?.runsIn === 'browser') {
+    checkBrowser(options.browser ?? 'chromium');
+    if ((entry && entry.runsIn !== 'browser') || isExecSpec(nameOrPath)) {
+      throw new ArgumentError('--browser', `${nameOrPath} runs in ${entry?.runsIn === 'node' ? 'Node' : 'a process of its own'}, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`);
+    }
+    // The browser layer, loaded lazily like the implementations: a Node-only run never imports playwright or esbuild.
+    const { openBrowserImplementation } = await import('../browser/page-implementation.js');
+    return openBrowserImplementation(nameOrPath, {
+      ...(options.pageBundle ? { bundleFile: options.pageBundle } : {}),
+      ...(options.pageLoadTimeoutMs ? { loadTimeoutMs: options.pageLoadTimeoutMs } : {}),
+      ...(options.callTimeoutMs ? { callTimeoutMs: options.callTimeoutMs } : {}),
+    });
+  }
   let mod: { default?: unknown };
-  const shipped = SHIPPED.find((s) => s.name === nameOrPath)?.load;
+  const shipped = entry?.load;
   if (shipped) mod = await shipped();
   else if (isExecSpec(nameOrPath)) return (await import('./remote/exec.js')).execImplementation(nameOrPath);
   else if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
@@ -141,4 +246,17 @@ export async function loadImplementation(nameOrPath: string): Promise<Implementa
     throw new ArgumentError('--impl', `${nameOrPath}: default export is not an Implementation (needs name, capabilities, info(), build())`);
   }
   return impl;
+}
+
+/**
+ * Bundle the page of a browser implementation (a shipped name or a module path) into `file`, once for a whole run:
+ * every spec file's page loads it. A module that cannot run in a page (it imports node:*) is an ArgumentError
+ * naming the module and the import.
+ */
+export async function bundleBrowserPage(nameOrPath: string, file: string): Promise<{ bytes: number; milliseconds: number }> {
+  const { bundlePage } = await import('../browser/bundle.js');
+  const bundle = await bundlePage(nameOrPath);
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(file, bundle.code);
+  return { bytes: bundle.bytes, milliseconds: bundle.milliseconds };
 }

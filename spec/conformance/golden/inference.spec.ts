@@ -6,6 +6,7 @@ import { getRecipe } from '../../../src/recipes/index.js';
 import { contract } from '../../../src/harness/claims.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
 import { firstDivergence } from '../../../src/harness/divergence.js';
+import { profileNote, toleranceProfile } from '../../../src/harness/precision.js';
 import { golden, goldenBound, goldenManifest, GOLDEN_README } from '../../support/golden.js';
 
 /** Every implementation given the golden models' weights (golden/, npm run golden) reproduces their outputs. */
@@ -22,20 +23,23 @@ for (const id of Object.keys(goldenManifest.recipes)) {
     },
     async (ctx) => {
       const g = golden(id);
-      const tol = g.entry.tolerances;
+      // The precision profile's: for float32 the tolerances the manifest records (src/golden/tolerances.ts writes both).
+      const profile = await toleranceProfile(ctx.impl);
+      const close = profile.golden;
+      const minMargin = profile.argmaxMinMargin.value;
       const imported = importOnnx(g.model, `golden/${id}/${MODEL_FILE}`);
       const model = await ctx.impl.build(imported.arch, { seed: 1 });
       try {
         await model.setWeights(imported.weights);
         const got = await model.predict(g.input.tensor, { batchSize: 128 });
         expect(got.shape).toEqual(g.output.tensor.shape);
-        const c = compareClose(got.data, g.output.tensor.data, tol.implementations);
-        const a = compareArgmax(got.data, g.output.tensor.data, got.shape[1]!, tol.argmax.minMargin);
-        ctx.record({ maxAbs: c.maxAbs, outside: c.outside, argmaxDisagreements: a.disagreements.length, nearTies: a.exempt }, `${goldenBound(tol.implementations)}; argmax agrees where the margin ≥ ${tol.argmax.minMargin}`);
+        const c = compareClose(got.data, g.output.tensor.data, close);
+        const a = compareArgmax(got.data, g.output.tensor.data, got.shape[1]!, minMargin);
+        ctx.record({ maxAbs: c.maxAbs, outside: c.outside, argmaxDisagreements: a.disagreements.length, nearTies: a.exempt }, `${goldenBound(close)}; argmax agrees where the margin ≥ ${minMargin}${profileNote(profile)}`);
         // A failure says where: the first layer whose output departs from the float64 reference on the same weights.
-        const where = c.outside ? await firstDivergence(ctx.impl, imported.arch, imported.weights, g.input.tensor) : undefined;
+        const where = c.outside ? await firstDivergence(ctx.impl, imported.arch, imported.weights, g.input.tensor, profile.layerRelative.value) : undefined;
         if (where) ctx.attach('divergence', where);
-        expect(c.outside, `${where ? `${where.summary}; ` : ''}values outside ${goldenBound(tol.implementations)}; worst ${JSON.stringify(c.worst)}`).toBe(0);
+        expect(c.outside, `${where ? `${where.summary}; ` : ''}values outside ${goldenBound(close)}; worst ${JSON.stringify(c.worst)}`).toBe(0);
         expect(a.disagreements, 'rows predicting another class than output_0.pb').toEqual([]);
       } finally {
         model.dispose();

@@ -11,6 +11,7 @@ import { EVERY_OPTION } from '../../support/onnx-fixtures.js';
 import { embeddedData } from '../../../src/harness/data.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
 import { firstDivergence } from '../../../src/harness/divergence.js';
+import { profileNote, toleranceProfile } from '../../../src/harness/precision.js';
 import { inferenceBehaviours } from '../../../src/harness/contract.js';
 import { distinctWeights, referencePredict, temperWeights } from '../../../src/reference/keras-float64.js';
 
@@ -77,17 +78,8 @@ const CASES: Case[] = [
 /** Samples per case: all in one predict batch, so anything computed across the batch shows. */
 const N = 16;
 
-/**
- * Float32 against float64. A dot product of K ≤ 4608 terms carries a relative rounding error of about
- * sqrt(K)·2⁻²⁴ ≈ 4e-6 of its magnitude; a softmax output moves by at most a quarter of its logit's error.
- * The last layer is tempered so no softmax saturates (reference.ts temperWeights). Probabilities agree to
- * ~1e-6 (observed ≤ 1.1e-6 for tfjs/wasm, ≤ 3.5e-7 for onnxruntime and the minimal adapter), so 1e-5 holds
- * them with room. A layer computed wrong moves probabilities by 1e-2 or more; a batch-norm ε of 1e-5
- * instead of Keras's 1e-3 by ~1e-3.
- */
-const TOLERANCE = 1e-5;
-/** Seed 000 feeds unscaled 0..255 pixels: hidden activations ~255× larger, so ~255× the rounding (observed ≤ 1.1e-6). */
-const UNSCALED_TOLERANCE = 1e-4;
+// Tolerances: the implementation's precision profile (src/golden/tolerances.ts: forward, forwardUnscaled), each with
+// its derivation: float32 holds probabilities to 1e-5 of the float64 reference (1e-4 for unscaled 0–255 inputs).
 
 /** Inputs, weights and the reference's probabilities per recipe: computed once, shared by every implementation. */
 const prepared = new Map<Case, Promise<{ x: F32Tensor; weights: F32Tensor[]; want: Float64Array }>>();
@@ -106,7 +98,6 @@ function prepare(c: Case): Promise<{ x: F32Tensor; weights: F32Tensor[]; want: F
   return p;
 }
 for (const c of CASES) {
-  const tolerance = c.unscaled ? UNSCALED_TOLERANCE : TOLERANCE;
   spec(
     {
       params: c.params,
@@ -116,6 +107,8 @@ for (const c of CASES) {
     },
     async (ctx) => {
       const { impl } = ctx;
+      const profile = await toleranceProfile(impl);
+      const tolerance = (c.unscaled ? profile.forwardUnscaled : profile.forward).value;
       const resolved = resolveArchitecture(c.arch);
       const { x, weights, want } = await prepare(c);
       const model = await impl.build(c.arch, { seed: 17 });
@@ -131,10 +124,10 @@ for (const c of CASES) {
         }
         let sameClass = 0;
         for (let i = 0; i < N; i++) if (argmaxRow(got.data, i * k, k) === argmaxRow(want, i * k, k)) sameClass++;
-        ctx.record({ maxAbsDiff: worst, sameArgmax: `${sameClass}/${N}` }, `max |p − p_keras| ≤ ${tolerance}`);
+        ctx.record({ maxAbsDiff: worst, sameArgmax: `${sameClass}/${N}` }, `max |p − p_keras| ≤ ${tolerance}${profileNote(profile)}`);
         const row = Math.floor(at / k);
         // A failure says where: the first layer whose output departs from the reference (src/harness/divergence.ts).
-        const where = worst <= tolerance ? undefined : await firstDivergence(impl, c.arch, weights, x);
+        const where = worst <= tolerance ? undefined : await firstDivergence(impl, c.arch, weights, x, profile.layerRelative.value);
         if (where) ctx.attach('divergence', where);
         expect(
           worst,

@@ -4,7 +4,8 @@ import { getRecipe } from '../../../src/recipes/index.js';
 import { sizeOf, type F32Tensor } from '../../../src/tensor.js';
 import { Rng } from '../../../src/util/rng.js';
 import { contract, keras } from '../../../src/harness/claims.js';
-import { PROBABILITY_SUM_TOLERANCE, probabilityRowError } from '../../../src/harness/guard.js';
+import { probabilityRowError } from '../../../src/harness/guard.js';
+import { profileNote, toleranceProfile } from '../../../src/harness/precision.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
 
 const spec = conformanceSpecs(import.meta.url);
@@ -18,11 +19,7 @@ function inputs(arch: Architecture, n: number, seed: number): F32Tensor {
   return { shape: [n, ...shape], data: Float32Array.from({ length: n * sizeOf(shape) }, () => rng.float()) };
 }
 
-/**
- * Batch size changes which samples share a matrix product, not any sample's own arithmetic, but a
- * runtime may block its accumulation differently per batch shape: 1e-6 absolute on probabilities.
- */
-const BATCH_TOLERANCE = 1e-6;
+// Tolerances: the implementation's precision profile (src/golden/tolerances.ts: probabilitySum, batchInvariance).
 
 const RECIPES = ['001', '002', '004-mlp', '004-cnn'] as const;
 for (const recipe of RECIPES) {
@@ -44,8 +41,9 @@ for (const recipe of RECIPES) {
         expect(p.data).toBeInstanceOf(Float32Array);
         const { worst, outside } = probabilityRowError(p);
         expect(outside, 'every value a probability in [0, 1]').toBeUndefined();
-        ctx.record(worst, `|row sum - 1| ≤ ${PROBABILITY_SUM_TOLERANCE}`);
-        expect(worst).toBeLessThanOrEqual(PROBABILITY_SUM_TOLERANCE);
+        const profile = await toleranceProfile(impl);
+        ctx.record(worst, `|row sum - 1| ≤ ${profile.probabilitySum.value}${profileNote(profile)}`);
+        expect(worst).toBeLessThanOrEqual(profile.probabilitySum.value);
       } finally {
         model.dispose();
       }
@@ -100,8 +98,9 @@ for (const recipe of ['001', '004-cnn'] as const) {
           const p = await model.predict(x, { batchSize });
           p.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - whole.data[i]!))));
         }
-        ctx.record(worst, `max |Δp| ≤ ${BATCH_TOLERANCE}`);
-        expect(worst).toBeLessThanOrEqual(BATCH_TOLERANCE);
+        const profile = await toleranceProfile(impl);
+        ctx.record(worst, `max |Δp| ≤ ${profile.batchInvariance.value}${profileNote(profile)}`);
+        expect(worst).toBeLessThanOrEqual(profile.batchInvariance.value);
       } finally {
         model.dispose();
       }

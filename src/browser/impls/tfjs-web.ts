@@ -16,6 +16,8 @@ import type { BuildOptions, Implementation, ImplementationInfo, Model, Precision
 export type TfjsWebBackend = 'webgl' | 'wasm' | 'webgpu';
 
 export interface BackendSetup {
+  /** The name it declares, when not `tfjs-<backend>` (a variant of a backend, such as WebGL on float16 textures). */
+  name?: string;
   /** Registers the backend with tfjs (imports its package, points it at its .wasm files). */
   register(): Promise<void> | void;
   /** Runs once the backend is ready: extra kernels, and what the report should say about it. */
@@ -87,9 +89,9 @@ export function tfjsWebImplementation(backend: TfjsWebBackend, setup: BackendSet
     try {
       ok = await tf.setBackend(backend);
     } catch (e) {
-      throw new UnsupportedError(`tfjs-${backend}: the ${backend} backend failed to initialise: ${(e as Error).message}`);
+      throw new UnsupportedError(`${setup.name ?? `tfjs-${backend}`}: the ${backend} backend failed to initialise: ${(e as Error).message}`);
     }
-    if (!ok || tf.getBackend() !== backend) throw new UnsupportedError(`tfjs-${backend}: the ${backend} backend is not available in this browser`);
+    if (!ok || tf.getBackend() !== backend) throw new UnsupportedError(`${setup.name ?? `tfjs-${backend}`}: the ${backend} backend is not available in this browser`);
     await tf.ready();
     return setup.describe();
   };
@@ -102,7 +104,7 @@ export function tfjsWebImplementation(backend: TfjsWebBackend, setup: BackendSet
   };
 
   return {
-    name: `tfjs-${backend}`,
+    name: setup.name ?? `tfjs-${backend}`,
     version: tf.version.tfjs,
     capabilities: { layers: LAYER_TYPES, train: TRAIN_CAPABILITY },
 

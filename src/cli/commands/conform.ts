@@ -13,7 +13,7 @@ import type { ResultLine } from '../../conform/protocol.js';
 import { conformanceSpecFiles, listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
 import { writeReports } from '../../conform/write.js';
-import { implementationName, isShipped, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
+import { BROWSER_IMPLEMENTATIONS, BROWSERS, checkBrowser, implementationName, isShipped, runsIn, SHIPPED_IMPLEMENTATIONS } from '../../impl/registry.js';
 import { isExecSpec } from '../../impl/remote/exec-spec.js';
 import { currentTier } from '../../harness/tiers.js';
 import { validateReport, validateResultLine, validateVitestJson } from '../../conform/validate.js';
@@ -25,6 +25,7 @@ import { VERSION } from '../../version.js';
 
 interface ConformOptions {
   impl?: string;
+  browser?: string;
   query: string[];
   tier: string;
   data?: string;
@@ -105,6 +106,8 @@ export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.
   const lines = ['', `${headline(r)} — ${printable(impl.declaredName ?? impl.name)} ${printable(impl.version, 60)} (${printable(impl.backend ?? 'backend unknown', 80)}), ${r.run.wallSeconds} s`];
   // An implementation that is unavailable here (its specs all skipped) or could not report itself: say why first.
   if (impl.infoError) lines.push(`  note: ${printable(impl.infoError)}`);
+  if (impl.browser) lines.push(`  in ${printable(impl.browser.name)} ${printable(impl.browser.version, 40)}; WebGL ${printable(impl.browser.webglRenderer, 200)}; WebGPU ${printable(impl.browser.webgpuAdapter, 100)}`);
+  if (impl.precision && (impl.precision.declared || impl.browser)) lines.push(`  precision ${impl.precision.value}${impl.precision.declared ? ' (declared)' : ' (not declared: float32)'}: judged with the ${impl.precision.value} tolerance profile`);
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
   for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${printable(s.name)}: ${printable(s.reason, 300)}`);
   // Passed, but beyond what a correct implementation usually shows: judged, not failing the run.
@@ -218,6 +221,11 @@ export function registerConform(program: Command): void {
       `a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), a module whose default export implements src/impl/interface.ts, ` +
         "or exec:'<command>' — a program speaking the protocol of docs/protocol.md on stdin/stdout",
     )
+    .option(
+      '--browser <name>',
+      `run the implementation in a headless browser page (${BROWSERS.join(', ')}): a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) ` +
+        'or your module, bundled for the page; the specs stay in Node and judge it over the remote protocol (docs/browser.md)',
+    )
     .option('--query <pattern>', 'spec id pattern, CTS-style: `*` matches anything (e.g. model:summary:*); repeatable', collect, [])
     .option('--tier <fast|full>', 'fast (default) or full (the notebooks\' own budgets; needs --data DIR)', 'fast')
     .option('--data <DIR|embedded>', 'the full MNIST set as a directory of IDX files, or "embedded" for the embedded split only (default: MNIST_DIR)')
@@ -239,6 +247,12 @@ export function registerConform(program: Command): void {
         return;
       }
       if (!opts.impl) throw new ArgumentError('--impl', 'name a shipped implementation or a module path');
+      if (opts.browser !== undefined) {
+        checkBrowser(opts.browser);
+        if ((isShipped(opts.impl) && runsIn(opts.impl) !== 'browser') || isExecSpec(opts.impl)) {
+          throw new ArgumentError('--browser', `${opts.impl} does not run in a browser page: --browser takes a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) or a module path`);
+        }
+      } else if (runsIn(opts.impl) === 'browser') throw new ArgumentError('--browser', `${opts.impl} runs in a browser page: add --browser chromium`);
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
       const shard = checkShard(opts.shard);
       const expectations = await expectationsFor({ impl: opts.impl, ...(opts.expectations ? { expectations: opts.expectations } : {}) });
@@ -254,13 +268,14 @@ export function registerConform(program: Command): void {
         }
         throw e;
       });
-      process.stdout.write(`mnist-spec ${VERSION} conform: ${name} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
+      process.stdout.write(`mnist-spec ${VERSION} conform: ${name}${opts.browser ? ` in ${opts.browser}` : ''} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
       const live = liveDisplay();
       let report: ConformanceReport;
       setActivity(`running the specs against ${name} (no report written)`);
       try {
         report = await runConformance({
           impl: opts.impl,
+          ...(opts.browser ? { browser: opts.browser } : {}),
           queries: opts.query,
           tier: opts.tier,
           ...(opts.data ? { data: opts.data } : {}),

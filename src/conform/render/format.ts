@@ -134,3 +134,33 @@ export function formatStochastic(st: Stochastic | string): string {
     .filter(Boolean)
     .join('. ');
 }
+
+type Impl = ConformanceReport['implementation'];
+
+/** The precision the implementation declared and the profile that judged it, in one line (a report's first screen). */
+export function precisionLine(impl: Impl): string {
+  const p = impl.precision;
+  if (!p) return 'unknown: the implementation never reported its info()';
+  return `${p.value} ${p.declared ? '(declared)' : '(not declared: float32 assumed)'} — judged with the ${p.value} tolerance profile${impl.profile ? `: ${impl.profile.summary}` : ''}`;
+}
+
+/** The profile's tolerances, compactly: `forward 1e-5, forwardUnscaled 1e-4, golden |Δ| ≤ …`. */
+export function profileValues(impl: Impl): string {
+  return impl.profile ? impl.profile.tolerances.map((t) => `${t.name} ${t.value}`).join('; ') : '';
+}
+
+export function browserLine(impl: Impl): string {
+  const b = impl.browser;
+  if (!b) return '';
+  return `${b.name} ${b.version}${b.executable ? ` (${b.executable})` : ''}${b.crossOriginIsolated === undefined ? '' : b.crossOriginIsolated ? ', page cross-origin isolated' : ', page not cross-origin isolated'}`;
+}
+
+export function gpuLine(impl: Impl): string {
+  const b = impl.browser;
+  return b ? `WebGL renderer: ${b.webglRenderer}; WebGPU adapter: ${b.webgpuAdapter}` : '';
+}
+
+/** Specs that trained, with their speed: samples per second of the fits they recorded. */
+export function trainingRates(r: ConformanceReport): SpecResult[] {
+  return r.specs.filter((s) => s.training);
+}

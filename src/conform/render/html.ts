@@ -1,6 +1,6 @@
 import type { ConformanceReport, SpecResult, Status } from '../report.js';
 import { lineChart } from './chart.js';
-import { curves, evaluations, formatMeasured, formatPlacement, formatStochastic, headline, notebookOf, notebookRows, placementCell, seconds, STATUS_LABEL, warned, type Confusion, type Misclassified } from './format.js';
+import { browserLine, curves, evaluations, formatMeasured, formatNumber, formatPlacement, formatStochastic, gpuLine, headline, notebookOf, notebookRows, placementCell, precisionLine, profileValues, seconds, STATUS_LABEL, trainingRates, warned, type Confusion, type Misclassified } from './format.js';
 import { dataLine } from './markdown.js';
 import { digitDataUri } from './png.js';
 
@@ -51,6 +51,14 @@ function envTable(r: ConformanceReport): string {
   const rows: [string, string][] = [
     ['implementation', `<b>${esc(i.declaredName ?? i.name)}</b> ${esc(i.version ?? '')} <span class="muted mono">--impl ${esc(i.module)}</span>`],
     ['backend', `${esc(i.backend ?? '—')} ${i.details ? `<span class="mono muted">${esc(JSON.stringify(i.details))}</span>` : ''}${i.infoError ? ` <span class="st fail">info(): ${esc(i.infoError)}</span>` : ''}`],
+    ['precision', `<span id="precision">${esc(precisionLine(i))}</span>${i.profile ? `<div class="mono muted" id="tolerances">${esc(profileValues(i))}</div>` : ''}`],
+    ...(i.browser
+      ? ([
+          ['browser', `<span id="browser">${esc(browserLine(i))}</span>`],
+          ['user agent', `<span class="mono">${esc(i.browser.userAgent)}</span>`],
+          ['GPU', `<span id="gpu">${esc(gpuLine(i))}</span>`],
+        ] as [string, string][])
+      : []),
     ['capabilities', esc(caps)],
     ['spec suite', `mnist-spec ${esc(r.suite.version)}, commit <span class="mono">${esc(r.suite.commit ?? 'unknown')}</span>${r.suite.dirty ? ' (uncommitted changes)' : ''}`],
     [
@@ -140,6 +148,22 @@ function evaluationSection(r: ConformanceReport): string {
     .join('');
 }
 
+function speedSection(r: ConformanceReport): string {
+  const rates = trainingRates(r);
+  if (!rates.length) return '';
+  return `<h2 id="speed">Training speed</h2><p class="muted">Samples per second of each training spec's fits (train samples × epochs over the epochs' own seconds, validation included; the first five fits of a spec).</p><table><thead><tr><th>spec</th><th>fits</th><th>samples</th><th>seconds</th><th>samples/s</th><th>status</th></tr></thead><tbody>${rates
+    .map((s) => `<tr><td class="mono">${esc(s.id)}</td><td class="num">${s.training!.fits}</td><td class="num">${s.training!.samples}</td><td class="num">${esc(formatNumber(s.training!.seconds))}</td><td class="num">${esc(formatNumber(s.training!.samplesPerSecond))}</td><td>${status(s)}</td></tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function profileSection(r: ConformanceReport): string {
+  const p = r.implementation.profile;
+  if (!p) return '';
+  return `<h2 id="profile">Tolerance profile: ${esc(p.precision)}</h2><p>${esc(p.summary)}. Declared in src/golden/tolerances.ts; applied by the inference specs to an implementation that declares ${esc(p.precision)}. Training specs hold every precision to their own float32 bounds.</p><table><thead><tr><th>tolerance</th><th>value</th><th>why</th></tr></thead><tbody>${p.tolerances
+    .map((t) => `<tr><td class="mono">${esc(t.name)}</td><td class="mono">${esc(t.value)}</td><td>${esc(t.reason)}</td></tr>`)
+    .join('')}</tbody></table>`;
+}
+
 function specRows(r: ConformanceReport): string {
   return r.specs
     .map((s) => {
@@ -191,10 +215,12 @@ ${envTable(r)}
 ${problems}
 <h2>The notebooks vs this implementation</h2>
 ${notebookTable(r)}
+${speedSection(r)}
 <h2 id="training">Training curves</h2>
 ${trainingSection(r)}
 <h2>Evaluation on the test set</h2>
 ${evaluationSection(r)}
+${profileSection(r)}
 <h2>Every spec</h2>
 <div class="filters">${cards.map(([k, v, st]) => `<button data-filter="${st}"${st === 'all' ? ' class="on"' : ''}>${k} (${v})</button>`).join('')}</div>
 <table id="specs"><thead><tr><th>spec</th><th>status</th><th>measured</th><th>bound</th><th>time</th><th>reason</th></tr></thead><tbody>${specRows(r)}</tbody></table>

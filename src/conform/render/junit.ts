@@ -30,6 +30,7 @@ function testcase(s: SpecResult, impl: string, strict: boolean): string {
     typeof s.stochastic === 'object' && s.stochastic.falseFailure !== undefined ? `<property name="false-failure-probability" value="${s.stochastic.falseFailure}"/>` : '',
     ...(s.placements ?? []).map((p) => `<property name="percentile:${xml(p.quantity)}" value="${xml(formatPlacement(p))}"/>`),
     ...(s.warnings ?? []).map((w) => `<property name="warning" value="${xml(w)}"/>`),
+    s.training ? `<property name="samples-per-second" value="${s.training.samplesPerSecond}"/>` : '',
     `<property name="status" value="${s.status}"/>`,
   ].join('');
   out.push(`<properties>${props}</properties>`);
@@ -40,6 +41,17 @@ function testcase(s: SpecResult, impl: string, strict: boolean): string {
   const sysout = [...notes, ...s.logs].filter(Boolean).join('\n');
   if (sysout) out.push(`<system-out>${xml(sysout)}</system-out>`);
   return `    <testcase ${attrs}>${out.join('')}</testcase>`;
+}
+
+/** Where the implementation ran and what judged it: on every suite, as the verdict is. */
+function environmentProperties(r: ConformanceReport): [string, string][] {
+  const i = r.implementation;
+  const out: [string, string][] = [];
+  if (i.precision) out.push(['precision', `${i.precision.value}${i.precision.declared ? '' : ' (not declared)'}`], ['tolerance-profile', i.precision.value]);
+  if (i.browser) {
+    out.push(['browser', i.browser.name], ['browser-version', i.browser.version], ['user-agent', i.browser.userAgent], ['webgl-renderer', i.browser.webglRenderer], ['webgpu-adapter', i.browser.webgpuAdapter]);
+  }
+  return out;
 }
 
 export function renderJunit(r: ConformanceReport, strict = false): string {
@@ -56,6 +68,7 @@ export function renderJunit(r: ConformanceReport, strict = false): string {
     nb ? `<property name="notebook-claims-judged" value="${nb.judged}"/><property name="notebook-claims" value="${nb.total}"/>` : '',
     r.run.errors.length ? `<property name="run-errors" value="${r.run.errors.length}"/>` : '',
     r.summary.warn ? `<property name="warnings" value="${r.summary.warn}"/>` : '',
+    ...environmentProperties(r).map(([k, v]) => `<property name="${k}" value="${xml(v)}"/>`),
   ].join('');
   const suites = [...areas].map(([area, specs]) => {
     const time = specs.reduce((a, s) => a + s.durationMs, 0) / 1000;

@@ -1,5 +1,5 @@
 import type { ConformanceReport, SpecResult } from '../report.js';
-import { curves, evaluations, formatMeasured, formatNumber, formatPlacement, formatStochastic, headline, notebookOf, notebookRows, placementCell, seconds, STATUS_LABEL, warned } from './format.js';
+import { browserLine, curves, evaluations, formatMeasured, formatNumber, formatPlacement, formatStochastic, gpuLine, headline, notebookOf, notebookRows, placementCell, precisionLine, profileValues, seconds, STATUS_LABEL, trainingRates, warned } from './format.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -27,6 +27,9 @@ export function renderMarkdown(r: ConformanceReport): string {
       [
         ['implementation', `${impl.declaredName ?? impl.name} ${impl.version ?? ''} (\`--impl ${impl.module}\`)`],
         ['backend', `${impl.backend ?? '—'}${impl.details ? ` ${JSON.stringify(impl.details)}` : ''}${impl.infoError ? ` (info failed: ${impl.infoError})` : ''}`],
+        ['precision', precisionLine(impl)],
+        ...(impl.profile ? [['tolerances', profileValues(impl)]] : []),
+        ...(impl.browser ? [['browser', browserLine(impl)], ['user agent', impl.browser.userAgent], ['GPU', gpuLine(impl)]] : []),
         ['capabilities', impl.capabilities ? `layers ${impl.capabilities.layers.join(', ')}; ${impl.capabilities.train ? `trains (${impl.capabilities.train.optimizers.join(', ')}; ${impl.capabilities.train.losses.join(', ')})` : 'inference only'}` : '—'],
         ['spec suite', `mnist-spec ${r.suite.version}, commit ${r.suite.commit ?? 'unknown'}${r.suite.dirty ? ' (uncommitted changes)' : ''}`],
         ['run', `tier ${r.run.tier}; query ${r.run.queries.join(' ')}${r.run.shards.length ? `; shards ${r.run.shards.join(', ')}` : ''}; expectations ${r.run.expectationsFile ?? 'none'}; ${r.run.wallSeconds} s; ${r.run.startedAt}`],
@@ -49,6 +52,12 @@ export function renderMarkdown(r: ConformanceReport): string {
       : '_No notebook claim was among the specs run._',
     '',
   );
+
+  const rates = trainingRates(r);
+  if (rates.length) {
+    out.push('## Training speed', '', 'Samples per second of each training spec\'s fits (train samples × epochs over the epochs\' own seconds, validation included; the first five fits of a spec).', '');
+    out.push(table(['spec', 'fits', 'samples', 'seconds', 'samples/s', 'status'], rates.map((s) => [s.id, String(s.training!.fits), String(s.training!.samples), formatNumber(s.training!.seconds), formatNumber(s.training!.samplesPerSecond), statusCell(s)])), '');
+  }
 
   const cs = curves(r);
   if (cs.length) {
@@ -82,6 +91,11 @@ export function renderMarkdown(r: ConformanceReport): string {
   if (problems.length) {
     out.push('## Failures', '');
     for (const s of problems) out.push(`### ${s.name}`, '', `${STATUS_LABEL[s.status]}: ${s.reason ?? ''}`, '', '```', (s.errors[0] ?? '').split('\n').slice(0, 25).join('\n'), '```', '');
+  }
+
+  if (impl.profile) {
+    out.push(`## Tolerance profile: ${impl.profile.precision}`, '', `${impl.profile.summary}. Declared in src/golden/tolerances.ts; applied by the inference specs to an implementation that declares ${impl.profile.precision}. Training specs hold every precision to their own float32 bounds.`, '');
+    out.push(table(['tolerance', 'value', 'why'], impl.profile.tolerances.map((t) => [t.name, t.value, t.reason])), '');
   }
 
   out.push('## Every spec', '');

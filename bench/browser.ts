@@ -9,7 +9,7 @@ import { compareArgmax, compareClose } from '../src/golden/compare.js';
 import { GOLDEN_DIR, INPUT_FILE, MODEL_FILE, OUTPUT_FILE, readManifest } from '../src/golden/manifest.js';
 import { decodeTensorPb } from '../src/golden/tensor-pb.js';
 import type { Implementation, ImplementationInfo } from '../src/impl/interface.js';
-import { loadImplementation } from '../src/impl/registry.js';
+import { BROWSER_IMPLEMENTATIONS, loadImplementation } from '../src/impl/registry.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { getRecipe } from '../src/recipes/index.js';
 import { prepareData } from '../src/recipes/inputs.js';
@@ -31,9 +31,10 @@ import { VERSION } from '../src/version.js';
  *
  *   npm run bench:browser -- [--impl tfjs-webgl,tfjs-wasm] [--seconds 20] [--data DIR] [--out reports/browser-bench]
  *
- * `tfjs-webgl@f16` is tfjs-webgl with WEBGL_FORCE_F16_TEXTURES: WebGL as it computes on a GPU without float32 render targets.
+ * Default: every browser implementation of the registry (`tfjs-webgl-f16` is tfjs-webgl with WEBGL_FORCE_F16_TEXTURES: WebGL
+ * as it computes on a GPU without float32 render targets). `<name>@f16` sets that flag on any TF.js one.
  */
-const DEFAULT_IMPLS = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgl@f16', 'tfjs-webgpu', 'onnxruntime-web', 'onnxruntime-web-webgpu'];
+const DEFAULT_IMPLS = BROWSER_IMPLEMENTATIONS.map((s) => s.name);
 const { values } = parseArgs({
   options: {
     impl: { type: 'string' },

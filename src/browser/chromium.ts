@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Browser, LaunchOptions } from 'playwright-core';
 import { UnsupportedError } from '../errors.js';
 
@@ -33,9 +34,29 @@ export const CHROMIUM_ARGS: readonly string[] = [
 
 export const INSTALL_CHROMIUM = 'apt-get install chromium';
 
+/**
+ * Chromium puts its singleton socket in $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket and aborts ("Socket path
+ * too long") when that exceeds a Unix socket's 107 bytes: under a deep TMPDIR (a conform run's own temporary directory
+ * inside a test's) it gets /tmp instead. Its profile directory (Playwright's, under Node's tmpdir) is unaffected.
+ */
+const SOCKET_DIR_MAX = 60;
+
 export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new UnsupportedError(`no browser at ${CHROMIUM_PATH} (set CHROMIUM_PATH, or: ${INSTALL_CHROMIUM})`);
   const { chromium } = await import('playwright-core');
-  const options: LaunchOptions = { executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] };
-  return chromium.launch(options);
+  const tmp = tmpdir();
+  const options: LaunchOptions = {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    ...(tmp.length > SOCKET_DIR_MAX ? { env: { ...process.env, TMPDIR: '/tmp' } } : {}),
+  };
+  try {
+    return await chromium.launch(options);
+  } catch (e) {
+    // Playwright's own message ("Target page, context or browser has been closed") hides why: Chromium's FATAL line says it.
+    const text = (e as Error).message;
+    const fatal = /FATAL:[^\]]*\]\s*([^'\n]+)/.exec(text)?.[1];
+    throw new UnsupportedError(`${CHROMIUM_PATH} did not start: ${fatal ?? text.split('\n')[0]}`);
+  }
 }

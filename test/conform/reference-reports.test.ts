@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPORT_SCHEMA_VERSION, type ConformanceReport } from '../../src/conform/report.js';
 import { REPORT_FILES } from '../../src/conform/write.js';
-import { withRole } from '../../src/impl/registry.js';
+import { runsIn, withRole } from '../../src/impl/registry.js';
 
 /**
  * The committed reference reports of the shipped implementations (`npm run conform:reports`): all four
- * files, readable by this version, conforming, and from a run that had the full MNIST set.
+ * files, readable by this version, conforming, and from a run that had the full MNIST set. A browser implementation's
+ * report comes from a run in the browser (its section names the browser and what it offers for GPU compute) and may
+ * not conform: a backend's real numerical difference is a finding, reported as the failure of the spec that shows it
+ * (docs/browser.md, Findings), never hidden by a wider tolerance — but every failure there says why.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,8 +24,16 @@ describe.each(withRole('reference-report'))('reports/%s', (impl) => {
     const r = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ConformanceReport;
     expect(r.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
     expect(r.implementation.name).toBe(impl);
-    expect(r.summary.ok).toBe(true);
-    expect(r.summary.fail).toBe(0);
+    if (runsIn(impl) === 'browser') {
+      expect(r.run.command).toContain('--browser chromium');
+      expect(r.implementation.browser?.userAgent).toContain('HeadlessChrome/');
+      expect(r.implementation.precision).toBeDefined();
+      expect(r.summary.pass).toBeGreaterThan(0);
+      for (const s of r.specs.filter((x) => x.status === 'fail')) expect(s.reason, s.id).toBeTruthy();
+    } else {
+      expect(r.summary.ok).toBe(true);
+      expect(r.summary.fail).toBe(0);
+    }
     expect(r.data.full?.canonical).toBe(true);
     expect(r.specs.some((s) => s.id.startsWith('inference:evaluate:') && s.id.endsWith('data=full') && s.status === 'pass')).toBe(true);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`# mnist-spec conformance: ${impl}`);

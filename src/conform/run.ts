@@ -66,7 +66,8 @@ export interface ConformOptions {
 export type Progress =
   | { kind: 'planned'; total: number }
   | { kind: 'start'; name: string }
-  | { kind: 'train'; name: string; epoch: number; epochs: number; seen: number; total: number; loss: number; acc: number; epochEnd?: boolean; valAcc?: number }
+  // loss and acc come from JSON: a NaN (a float16 training that diverged) arrives as null.
+  | { kind: 'train'; name: string; epoch: number; epochs: number; seen: number; total: number; loss: number | null; acc: number | null; epochEnd?: boolean; valAcc?: number | null }
   | { kind: 'result'; result: ReturnType<typeof toSpecResult> }
   | { kind: 'watchdog'; name: string; seconds: number };
 

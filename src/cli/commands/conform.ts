@@ -47,6 +47,9 @@ const MARK: Record<SpecResult['status'], string> = { pass: '✓', warn: '⚠', f
  * A live display of a run: on a terminal a progress bar (with the training spec's epoch and batch while
  * one runs) and each problem printed above it as it happens; otherwise one line per spec.
  */
+/** A training metric as the live display shows it: a loss that went NaN arrives as null (JSON has no NaN) and says NaN. */
+export const metric = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : typeof v === 'number' ? String(v) : 'NaN');
+
 export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgress: (p: Progress) => void; stop: () => void } {
   const tty = !!out.isTTY;
   let total = 0;
@@ -78,7 +81,7 @@ export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgr
         current = p.name;
         training = '';
       } else if (p.kind === 'train') {
-        training = `epoch ${p.epoch + 1}/${p.epochs}${p.total ? ` ${p.seen}/${p.total}` : ''} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(4)}${p.valAcc !== undefined ? ` val_acc ${p.valAcc.toFixed(4)}` : ''}`;
+        training = `epoch ${p.epoch + 1}/${p.epochs}${p.total ? ` ${p.seen}/${p.total}` : ''} loss ${metric(p.loss)} acc ${metric(p.acc)}${p.valAcc !== undefined ? ` val_acc ${metric(p.valAcc)}` : ''}`;
         if (!tty && p.epochEnd) say(`    ${p.name}: ${training}`);
       } else if (p.kind === 'watchdog') say(`  ⏱ ${p.name}: no result after ${p.seconds.toFixed(0)} s — killed the runner; going on with the other specs`);
       else if (p.kind === 'result') {

@@ -28,7 +28,8 @@ function own(rel: string): string {
 export function implementationEntry(nameOrPath: string): string {
   const shipped = BROWSER_IMPLEMENTATIONS.find((s) => s.name === nameOrPath);
   if (shipped) return own(`impls/${shipped.page}`);
-  if (SHIPPED.some((s) => s.name === nameOrPath)) throw new ArgumentError('--impl', `${nameOrPath} runs in Node, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`);
+  const other = SHIPPED.find((s) => s.name === nameOrPath);
+  if (other) throw new ArgumentError('--impl', `${nameOrPath} runs in ${other.runsIn === 'process' ? 'a process of its own' : 'Node'}, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`);
   if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
     const path = resolve(nameOrPath);
     if (!existsSync(path)) throw new ArgumentError('--impl', `${nameOrPath}: no such file`);

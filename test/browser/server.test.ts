@@ -90,7 +90,9 @@ describe('page bundle', () => {
   });
 
   it('rejects a name that is neither a browser implementation nor a path', () => {
-    expect(() => implementationEntry('tfjs')).toThrow(/neither a browser implementation \(tfjs-webgl, tfjs-wasm/);
+    expect(() => implementationEntry('tfjs')).toThrow(/tfjs runs in Node, not in a browser page: the browser implementations are tfjs-wasm, tfjs-webgl/);
+    expect(() => implementationEntry('pytorch')).toThrow(/pytorch runs in a process of its own, not in a browser page/);
+    expect(() => implementationEntry('no-such-runtime')).toThrow(/"no-such-runtime" is neither a browser implementation \(tfjs-wasm, tfjs-webgl/);
     expect(() => implementationEntry('./missing.js')).toThrow(/no such file/);
   });
 });

@@ -1,15 +1,18 @@
 /**
  * @fault BatchNormalization uses ε = 1e-5 (PyTorch's default) instead of Keras's 1e-3
  *
- * A one-constant slip when porting: invisible where the moving variance is large, a few percent where it is small.
+ * A one-constant slip when porting: invisible where the variance is large, a few percent where it is small.
  */
-import { createAdapter, KERAS_KERNELS } from '../minimal-adapter/index.js';
+import { createPlainTs, KERAS_LAYERS } from '../plain-ts/index.js';
+import { BatchNormalizationLayer } from '../plain-ts/layers.js';
 
-export default createAdapter(
-  {
-    batchNorm(x, n, c, w, _epsilon) {
-      return KERAS_KERNELS.batchNorm(x, n, c, w, 1e-5); // BUG: ignores the layer's epsilon (Keras default 1e-3)
-    },
-  },
+class PyTorchEpsilon extends BatchNormalizationLayer {
+  override get epsilon(): number {
+    return this.spec.epsilon ?? 1e-5; // BUG: torch.nn.BatchNorm2d's eps
+  }
+}
+
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, BatchNormalization: (spec, context) => new PyTorchEpsilon(spec as BatchNormalizationLayer['spec'], context) } },
   'batchnorm-epsilon',
 );

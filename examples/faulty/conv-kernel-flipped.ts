@@ -3,21 +3,22 @@
  *
  * Deep-learning "convolution" does not flip the kernel; the signal-processing one does.
  */
-import { createAdapter, KERAS_KERNELS } from '../minimal-adapter/index.js';
+import { Conv2DLayer } from '../plain-ts/conv.js';
+import { createPlainTs, KERAS_LAYERS } from '../plain-ts/index.js';
 
-export default createAdapter(
-  {
-    conv2d(x, n, input, kernel, bias, k) {
-      const [kh, kw] = k.kernelSize;
-      const c = input[2];
-      const f = k.filters;
-      const flipped = new Float32Array(kernel.length);
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++)
-          for (let ch = 0; ch < c; ch++)
-            for (let o = 0; o < f; o++) flipped[((i * kw + j) * c + ch) * f + o] = kernel[(((kh - 1 - i) * kw + (kw - 1 - j)) * c + ch) * f + o]!; // BUG
-      return KERAS_KERNELS.conv2d(x, n, input, flipped, bias, k);
-    },
-  },
-  'conv-kernel-flipped',
-);
+class FlippedConv2D extends Conv2DLayer {
+  override kernelMatrix(): Float32Array {
+    const [kh, kw] = this.spec.kernelSize;
+    const c = this.spec.inputShape[2]!;
+    const f = this.spec.filters;
+    const kernel = this.weights.kernel!;
+    const flipped = new Float32Array(kernel.length);
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++)
+        for (let ch = 0; ch < c; ch++)
+          for (let o = 0; o < f; o++) flipped[((i * kw + j) * c + ch) * f + o] = kernel[(((kh - 1 - i) * kw + (kw - 1 - j)) * c + ch) * f + o]!; // BUG
+    return flipped;
+  }
+}
+
+export default createPlainTs({ layers: { ...KERAS_LAYERS, Conv2D: (spec, context) => new FlippedConv2D(spec as Conv2DLayer['spec'], context) } }, 'conv-kernel-flipped');

@@ -1,16 +1,17 @@
 /**
- * @fault Dropout stays on at inference (predict drops 20% of units and scales the rest by 1/0.8)
+ * @fault Dropout stays on at inference (predict drops a rate of the units and scales the rest by 1/(1 − rate))
  *
- * What happens when a runtime's layers default to training mode and the adapter never switches them off.
+ * What happens when a runtime's layers default to training mode and the port never switches them off.
  */
-import { createAdapter } from '../minimal-adapter/index.js';
+import { createPlainTs, KERAS_LAYERS } from '../plain-ts/index.js';
+import { DropoutLayer, type TrainingPass } from '../plain-ts/layers.js';
+import { Random } from '../plain-ts/random.js';
 
-export default createAdapter(
-  {
-    dropout(x, rate) {
-      const keep = 1 - rate;
-      return x.map((v) => (Math.random() < rate ? 0 : v / keep)); // BUG: the training-time mask in predict
-    },
-  },
-  'dropout-at-inference',
-);
+class AlwaysDropout extends DropoutLayer {
+  private readonly own = new Random(Date.now());
+  override forward(x: Float32Array, n: number, training?: TrainingPass): Float32Array {
+    return super.forward(x, n, training ?? { random: this.own }); // BUG: the training-time mask in predict too
+  }
+}
+
+export default createPlainTs({ layers: { ...KERAS_LAYERS, Dropout: (spec, context) => new AlwaysDropout(spec as DropoutLayer['spec'], context) } }, 'dropout-at-inference');

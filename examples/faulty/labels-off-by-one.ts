@@ -1,12 +1,11 @@
 /**
  * @fault training targets are shifted by one class: one-hot labels turned into 1-based class ids for a 0-based sparse loss (digit d is trained as d + 1)
  *
- * Wraps the TF.js implementation and shifts every one-hot row one place to the right before fit
- * (wrapping 9 to 0), as an adapter converting labels for a runtime's sparse cross-entropy might.
+ * The one-hot rows are shifted one place to the right before training (9 wraps to 0), as a port converting
+ * labels for a runtime's sparse cross-entropy might; inference is untouched.
  */
-import type { Implementation, Model } from '../../src/impl/interface.js';
-import tfjs from '../../src/impl/tfjs/index.js';
-import type { F32Tensor } from '../../src/tensor.js';
+import type { F32Tensor, Implementation, Model } from 'mnist-spec';
+import { createPlainTs } from '../plain-ts/index.js';
 
 function shifted(y: F32Tensor): F32Tensor {
   const k = y.shape[1]!;
@@ -15,22 +14,21 @@ function shifted(y: F32Tensor): F32Tensor {
   return { shape: y.shape, data: out };
 }
 
+const base = createPlainTs({}, 'labels-off-by-one');
 const implementation: Implementation = {
-  ...tfjs,
-  name: 'labels-off-by-one',
-  info: () => tfjs.info(),
+  ...base,
   async build(arch, options): Promise<Model> {
-    const model = await tfjs.build(arch, options);
+    const model = await base.build(arch, options);
     return {
       layers: () => model.layers(),
       getWeights: () => model.getWeights(),
       setWeights: (w) => model.setWeights(w),
       predict: (x, o) => model.predict(x, o),
-      dispose: () => model.dispose(),
-      fit(x, y, config, callbacks) {
+      fit: (x, y, config, callbacks) => {
         const validationData = config.validationData ? { x: config.validationData.x, y: shifted(config.validationData.y) } : undefined;
         return model.fit!(x, shifted(y), { ...config, ...(validationData ? { validationData } : {}) }, callbacks);
       },
+      dispose: () => model.dispose(),
     };
   },
 };

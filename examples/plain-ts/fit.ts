@@ -32,6 +32,13 @@ export interface StepContext {
   random: Random;
 }
 
+/** One training step's batch means and its batch size. */
+export interface BatchResult {
+  loss: number;
+  acc: number;
+  n: number;
+}
+
 interface Rows {
   x: Float32Array;
   y: Float32Array;
@@ -89,6 +96,19 @@ export class KerasFitLoop {
     return { x, y, n };
   }
 
+  /** BaseLogger: the mean of the batch results so far, each weighted by its batch size (what Keras logs and prints). */
+  runningMean(batches: readonly BatchResult[]): { loss: number; acc: number } {
+    let seen = 0;
+    let loss = 0;
+    let acc = 0;
+    for (const b of batches) {
+      seen += b.n;
+      loss += b.loss * b.n;
+      acc += b.acc * b.n;
+    }
+    return { loss: loss / seen, acc: acc / seen };
+  }
+
   /** Inference-mode loss and accuracy over the validation rows, predicted in batches of batchSize (test_loop). */
   evaluate(val: Rows): { loss: number; acc: number } {
     const { inputSize, classes } = this.model;
@@ -135,20 +155,17 @@ export class KerasFitLoop {
     for (let epoch = 0; epoch < this.config.epochs; epoch++) {
       const started = performance.now();
       const order = this.epochOrder(train.n, epoch, shuffling);
+      const results: BatchResult[] = [];
       let seen = 0;
-      let lossSum = 0;
-      let accSum = 0;
       for (const [start, end] of this.batchRanges(train.n)) {
         const batch = this.gather(train, order, start, end);
-        const result = this.model.trainStep(batch.x, batch.y, batch.n, step);
+        results.push({ ...this.model.trainStep(batch.x, batch.y, batch.n, step), n: batch.n });
         seen += batch.n;
-        lossSum += result.loss * batch.n;
-        accSum += result.acc * batch.n;
-        callbacks?.onBatchEnd?.({ epoch, seen, total: train.n, loss: lossSum / seen, acc: accSum / seen });
+        callbacks?.onBatchEnd?.({ epoch, seen, total: train.n, ...this.runningMean(results) });
         // Let timers and progress messages through between steps: a long fit must not block the event loop.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      const log: EpochLog = { epoch, loss: lossSum / seen, acc: accSum / seen, seconds: 0 };
+      const log: EpochLog = { epoch, ...this.runningMean(results), seconds: 0 };
       if (val && val.n > 0) {
         const v = this.evaluate(val);
         log.valLoss = v.loss;

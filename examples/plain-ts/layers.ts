@@ -202,8 +202,8 @@ export class ReshapeLayer extends Layer<Spec<'Reshape'>> {
  *   TensorFlow's fused batch norm has already made it unbiased (times m / (m − 1)).
  */
 export class BatchNormalizationLayer extends Layer<Spec<'BatchNormalization'>> {
-  private xhat: Float32Array | undefined;
-  private inv: Float64Array | undefined;
+  protected xhat: Float32Array | undefined;
+  protected inv: Float64Array | undefined;
   /** The zero-debiased averages' state: kept with the layer for the model's life, as TensorFlow keeps it. */
   private averaged: { mean: Float64Array; variance: Float64Array; steps: number } | undefined;
 

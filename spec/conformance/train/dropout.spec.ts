@@ -1,0 +1,83 @@
+import { expect } from 'vitest';
+import type { Architecture } from '../../../src/arch/types.js';
+import { evaluateProbabilities } from '../../../src/train/metrics.js';
+import { keras } from '../../../src/harness/claims.js';
+import { conformanceSpecs } from '../../../src/harness/spec.js';
+
+const spec = conformanceSpecs(import.meta.url);
+
+/**
+ * Dropout in training keeps each unit with probability 1 − rate and scales what it keeps by 1 / (1 − rate), so the
+ * expected input of the next layer is what inference (where Dropout is the identity) gives it.
+ *
+ * Seen through the interface: D inputs of 1 go through Dropout(0.2) into Dense(2, softmax) whose logit difference is
+ * w · (the sum of what Dropout passes). In training that sum is K / (1 − rate), K ~ Binomial(D, 1 − rate), so the
+ * training-mode loss of one step with learning rate 0 (the mean of N samples' −log σ(w·K/(1 − rate))) has an exact
+ * expectation and spread. It is held within 6 standard errors of that expectation: a correct implementation fails
+ * with probability ~2e-9, whatever its random stream. Dropping without the scaling moves the expectation by
+ * 0.055 (40 standard errors), and dropping `rate` of the units the wrong way round (keeping 20%) by 0.34.
+ */
+const D = 100;
+const N = 2000;
+const RATE = 0.2;
+const W = 0.02;
+const ARCH: Architecture = {
+  kind: 'sequential',
+  inputShape: [D],
+  layers: [{ type: 'Dropout', rate: RATE }, { type: 'Dense', units: 2, activation: 'softmax' }],
+};
+
+const softplus = (v: number): number => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
+
+/** Mean and standard deviation of one sample's training loss softplus(−w·K/keep), K ~ Binomial(D, keep). */
+function trainingLossDistribution(): { mean: number; sd: number } {
+  const keep = 1 - RATE;
+  let mean = 0;
+  let square = 0;
+  let logChoose = 0; // log C(D, k), built up term by term
+  for (let k = 0; k <= D; k++) {
+    if (k > 0) logChoose += Math.log((D - k + 1) / k);
+    const p = Math.exp(logChoose + k * Math.log(keep) + (D - k) * Math.log(1 - keep));
+    const loss = softplus((-W * k) / keep);
+    mean += p * loss;
+    square += p * loss * loss;
+  }
+  return { mean, sd: Math.sqrt(square - mean * mean) };
+}
+
+spec(
+  {
+    name: 'inverted-scaling',
+    claim: keras(
+      'keras/backend/tensorflow_backend.py dropout → tf.nn.dropout (TensorFlow 1.x)',
+      'With probability `keep_prob`, outputs the input element scaled up by `1 / keep_prob`, otherwise outputs `0`. The scaling is so that the expected sum is unchanged.',
+    ),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dropout', 'Dense'] },
+    stochastic:
+      'the training loss of one step is a mean of 2000 independent per-sample losses whose exact distribution follows from ' +
+      'Binomial(100, 0.8): held within 6 standard errors of its expectation (false failure ~2e-9 for any seed)',
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const model = await impl.build(ARCH, { seed: 1 });
+    try {
+      const kernel = new Float32Array(D * 2);
+      for (let i = 0; i < D; i++) kernel[i * 2] = W;
+      await model.setWeights([{ shape: [D, 2], data: kernel }, { shape: [2], data: new Float32Array(2) }]);
+      const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
+      const y = { shape: [N, 2], data: new Float32Array(N * 2) };
+      for (let i = 0; i < N; i++) y.data[i * 2] = 1;
+      const history = await model.fit!(x, y, { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: N, epochs: 1, seed: 5, shuffle: false });
+      const training = history.epochs[0]!.loss;
+      const { mean, sd } = trainingLossDistribution();
+      const bound = (6 * sd) / Math.sqrt(N);
+      // At inference Dropout is the identity: every sample's logit difference is exactly w·D.
+      const inference = evaluateProbabilities(await model.predict(x, { batchSize: 500 }), y, 'categorical_crossentropy').loss;
+      ctx.record({ training, inference }, `training ${mean.toFixed(5)} ± ${bound.toFixed(5)}; inference ${softplus(-W * D).toFixed(6)}`);
+      expect(Math.abs(training - mean), `training-mode loss ${training}, expected ${mean} ± ${bound}`).toBeLessThanOrEqual(bound);
+      expect(Math.abs(inference - softplus(-W * D))).toBeLessThanOrEqual(1e-6);
+    } finally {
+      model.dispose();
+    }
+  },
+);

@@ -96,7 +96,7 @@ export function renderFaultSweep(s: FaultSweep): string {
     '# Planted faults: does the suite catch them?',
     '',
     `**${s.caught} of ${s.planted} planted faults caught** (tier ${s.tier}, query ${s.queries.join(' ')}). Each faulty implementation in`,
-    '`examples/faulty/` is the minimal adapter (or a wrapper of the TF.js implementation) with one realistic bug;',
+    '`examples/faulty/` is the plain-ts example implementation with one realistic bug planted;',
     '`mnist-spec conform` must fail it. The specs that failed are the ones that caught it.',
     '',
     '| faulty implementation | the bug | caught | specs that failed |',

@@ -182,8 +182,8 @@ export const isShipped = (nameOrPath: string): boolean => SHIPPED_IMPLEMENTATION
 
 /**
  * The name an implementation's specs are registered under (`<name> > <spec id>`): a shipped name, or a module's
- * base name without extension — the directory's name for an `index` module, so examples/minimal-adapter/index.ts
- * is "minimal-adapter"; for `exec:…` its script's base name or the name it gives.
+ * base name without extension — the directory's name for an `index` module, so examples/plain-ts/index.ts
+ * is "plain-ts"; for `exec:…` its script's base name or the name it gives.
  */
 export function implementationName(nameOrPath: string): string {
   if (isShipped(nameOrPath)) return nameOrPath;

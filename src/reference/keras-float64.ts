@@ -10,7 +10,7 @@ import { Rng } from '../util/rng.js';
  * kernel [kh, kw, in, out] and TF padding; BatchNormalization (x − moving_mean)/sqrt(moving_variance + ε)·γ + β;
  * MaxPooling2D; Flatten = memory order; Dropout = identity; softmax over the last axis.
  * It is what spec/conformance/inference holds every implementation's predict() to. It shares no code with any
- * implementation (nor with examples/minimal-adapter, which the suite must catch when it is broken).
+ * implementation (nor with examples/plain-ts, which the suite must catch when it is broken).
  */
 function activate(v: Float64Array, last: number, a: ActivationName | undefined): Float64Array {
   if (!a || a === 'linear') return v;

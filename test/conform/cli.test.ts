@@ -8,12 +8,12 @@ import type { ConformanceReport } from '../../src/conform/report.js';
 import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
 
 /**
- * `mnist-spec conform` as a user runs it: the built CLI in child processes, on the minimal adapter, a
+ * `mnist-spec conform` as a user runs it: the built CLI in child processes, on the plain-ts example, a
  * planted fault with an expectations file, an implementation that throws, returns NaN, the wrong shape
  * and dtype and hangs (async and sync), shards merged back, and an interrupted run.
  */
 const scratch = mkdtempSync(join(tmpdir(), 'conform-cli-'));
-const ADAPTER = join(ROOT, 'examples', 'minimal-adapter', 'index.ts');
+const ADAPTER = join(ROOT, 'examples', 'plain-ts', 'index.ts');
 const MISBEHAVING = join(ROOT, 'test', 'fixtures', 'conform', 'misbehaving.ts');
 /** Every spec's timeout in the misbehaving run: ten times what the slowest forward pass takes on a quiet machine. */
 const MISBEHAVING_TIMEOUT_S = 20;
@@ -88,7 +88,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
 
 describe('mnist-spec conform', () => {
-  it('passes the minimal adapter, exits 0 and writes the four reports (two shards merged into one)', () => {
+  it('passes the plain-ts example, exits 0 and writes the four reports (two shards merged into one)', () => {
     for (const k of ['shard1', 'shard2', 'merged']) expect(runs[k]!.status, k + runs[k]!.stderr + runs[k]!.stdout).toBe(0);
     expect(readdirSync(join(scratch, 'adapter')).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.md']);
     const [a, b] = [report('shard1'), report('shard2')];
@@ -99,7 +99,7 @@ describe('mnist-spec conform', () => {
     const r = report('adapter');
     expect(r.kind).toBe('mnist-spec/conformance-report');
     expect(r.run.shards).toEqual(['1/2', '2/2']);
-    expect(r.implementation).toMatchObject({ name: 'minimal-adapter', declaredName: 'minimal-adapter', version: '1.0.0', backend: 'typescript-float64-accumulate' });
+    expect(r.implementation).toMatchObject({ name: 'plain-ts', declaredName: 'plain-ts', version: '1.0.0', backend: 'plain-typescript' });
     expect(r.implementation.capabilities?.layers).toContain('Conv2D');
     expect(r.suite.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(r.data.embedded?.split).toBe('embedded-v1');
@@ -113,7 +113,7 @@ describe('mnist-spec conform', () => {
       'model:build:layers:recipe=004-mlp',
     ]);
     const forward = r.specs.find((s) => s.id === 'inference:forward:recipe=001')!;
-    expect(forward).toMatchObject({ name: 'minimal-adapter > inference:forward:recipe=001', status: 'pass', file: 'spec/conformance/inference/forward.spec.ts' });
+    expect(forward).toMatchObject({ name: 'plain-ts > inference:forward:recipe=001', status: 'pass', file: 'spec/conformance/inference/forward.spec.ts' });
     expect(forward.claim?.source).toMatch(/^seeds\/001_/);
     expect(forward.bound).toMatch(/max \|p − p_keras\|/);
     expect(runs.merged!.stdout).toMatch(/CONFORMS: 5 pass, 0 fail, 0 skip \(5 specs\)/);
@@ -170,7 +170,7 @@ describe('mnist-spec conform', () => {
       encoding: 'utf8',
     });
     expect(v.status, v.stderr).toBe(0);
-    const merge = await cli(['conform', 'merge', out, '--impl', 'minimal-adapter', '--report-dir', 'from-vitest']);
+    const merge = await cli(['conform', 'merge', out, '--impl', 'plain-ts', '--report-dir', 'from-vitest']);
     expect(merge.status, merge.stderr).toBe(0);
     const r = report('from-vitest');
     expect(r.specs.map((s) => s.id).sort()).toEqual(['model:build:layers:recipe=001', 'model:build:layers:recipe=002', 'model:build:layers:recipe=004-cnn', 'model:build:layers:recipe=004-mlp']);

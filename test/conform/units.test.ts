@@ -286,7 +286,7 @@ describe('spec selection', () => {
   it('names a module by its file, an index module by its directory', () => {
     expect(implementationName('tfjs')).toBe('tfjs');
     expect(implementationName('/a/b/my-runtime.js')).toBe('my-runtime');
-    expect(implementationName('examples/minimal-adapter/index.ts')).toBe('minimal-adapter');
+    expect(implementationName('examples/plain-ts/index.ts')).toBe('plain-ts');
   });
   it('lists the planted faults with their bug from the @fault line', () => {
     const faults = listFaults();

@@ -51,6 +51,7 @@ async function predictWith(impl: Implementation, arch: Architecture, weights: F3
 spec(
   {
     name: 'softmax:large-logits',
+    judges: ['numerics:large-logits', 'activation:softmax', 'layer:Dense:inference'],
     claim: seed('000', '126, 136, 175, 26, 166, 255, 247, 127'),
     needs: { layers: ['Dense'] },
   },
@@ -74,6 +75,7 @@ spec(
 spec(
   {
     name: 'sigmoid:saturated',
+    judges: ['numerics:saturated-sigmoid', 'activation:sigmoid', 'layer:Activation:inference'],
     claim: seed('004', "model.add ( Activation('sigmoid'))"),
     needs: { layers: ['Dense', 'Activation'] },
   },
@@ -102,6 +104,7 @@ spec(
 spec(
   {
     name: 'batchnorm:near-zero-variance',
+    judges: ['numerics:near-zero-variance', 'layer:BatchNormalization:inference'],
     claim: seed('004', 'model_cnn.add(BatchNormalization(axis=-1))'),
     needs: { layers: ['BatchNormalization', 'Dense'] },
   },

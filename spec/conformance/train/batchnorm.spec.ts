@@ -196,6 +196,7 @@ for (const c of TRAINING_CASES) {
   spec(
     {
       name: 'batch-statistics', params: { input: c.id },
+      judges: ['layer:BatchNormalization:training', 'numerics:near-zero-variance', 'loss:categorical_crossentropy', 'method:fit'],
       claim: keras('keras/layers/normalization.py BatchNormalization (docstring)', 'epsilon: Small float added to variance to avoid dividing by zero.'),
       needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: [...new Set(c.arch.layers.map((l) => l.type))] },
     },

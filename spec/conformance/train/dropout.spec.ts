@@ -48,6 +48,7 @@ function trainingLossDistribution(): { mean: number; sd: number } {
 spec(
   {
     name: 'inverted-scaling',
+    judges: ['layer:Dropout:training', 'layer:Dropout:inference'],
     claim: keras(
       'keras/backend/tensorflow_backend.py dropout → tf.nn.dropout (TensorFlow 1.x)',
       'With probability `keep_prob`, outputs the input element scaled up by `1 / keep_prob`, otherwise outputs `0`. The scaling is so that the expected sum is unchanged.',

@@ -125,6 +125,7 @@ export class KerasFitLoop {
     return { loss: loss / val.n, acc: hits / val.n };
   }
 
+  // Stryker disable all: argument checks and their messages, not arithmetic (npm run mutation mutates the numerical core)
   rowsOf(x: F32Tensor, y: F32Tensor, what = ''): Rows {
     const { inputSize, classes } = this.model;
     const n = x.shape[0];
@@ -145,6 +146,7 @@ export class KerasFitLoop {
       throw argumentError('validationSplit', `must be in [0, 1), got ${validationSplit}`);
     }
   }
+  // Stryker restore all
 
   async run(x: F32Tensor, y: F32Tensor, callbacks?: FitCallbacks): Promise<History> {
     this.checkConfig();
@@ -163,6 +165,7 @@ export class KerasFitLoop {
         seen += batch.n;
         callbacks?.onBatchEnd?.({ epoch, seen, total: train.n, ...this.runningMean(results) });
         // Let timers and progress messages through between steps: a long fit must not block the event loop.
+        // Stryker disable next-line all: yielding to the event loop changes no result
         await new Promise((resolve) => setImmediate(resolve));
       }
       const log: EpochLog = { epoch, ...this.runningMean(results), seconds: 0 };

@@ -52,6 +52,7 @@ export abstract class Layer<S extends ResolvedLayer = ResolvedLayer> {
   abstract forward(x: Float32Array, n: number, training?: TrainingPass): Float32Array;
 
   backward(_dy: Float32Array, _needInputGrad: boolean): Backward {
+    // Stryker disable next-line all: argument checks and their messages, not arithmetic (npm run mutation mutates the numerical core)
     throw new Error(`${this.spec.name}: backward without a training-mode forward`);
   }
 

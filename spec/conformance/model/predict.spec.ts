@@ -7,6 +7,7 @@ import { contract, keras } from '../../../src/harness/claims.js';
 import { probabilityRowError } from '../../../src/harness/guard.js';
 import { profileNote, toleranceProfile } from '../../../src/harness/precision.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
+import { EVERY_OPTION } from '../../support/onnx-fixtures.js';
 
 const spec = conformanceSpecs(import.meta.url);
 
@@ -73,11 +74,16 @@ spec(
   },
 );
 
-for (const recipe of ['001', '004-cnn'] as const) {
-  const arch = getRecipe(recipe).arch;
+const BATCH_CASES: { params: Record<string, string>; arch: Architecture }[] = [
+  { params: { recipe: '001' }, arch: getRecipe('001').arch },
+  { params: { recipe: '004-cnn' }, arch: getRecipe('004-cnn').arch },
+  // Every layer option (strided 'same' convolution and pooling, Reshape, three batch norms, Dropout) on small tensors.
+  { params: { arch: 'every-option' }, arch: EVERY_OPTION },
+];
+for (const { params, arch } of BATCH_CASES) {
   spec(
     {
-      name: 'batch-size-invariant', params: { recipe },
+      name: 'batch-size-invariant', params,
       judges: ['method:predict'],
       claim: keras(
         'keras/layers/normalization.py BatchNormalization.call',

@@ -7,7 +7,7 @@
  *   pytorch      on seed 001's MLP: the same 10,000-row predict, and one epoch of fit on those rows (RMSprop,
  *                batch 128: a progress message per batch), through the protocol and in the Python process alone
  *
- * for the Python client (the NumPy example), and for a TypeScript server (serve-stdio with the minimal adapter).
+ * for the Python client (the NumPy example), and for a TypeScript server (serve-stdio with examples/plain-ts).
  * Writes reports/protocol-bench/<date>.json. Check `uptime` first: the machine is shared.
  */
 import { spawnSync } from 'node:child_process';
@@ -77,11 +77,11 @@ async function main(): Promise<void> {
   await numpy.close();
 
   const node = await execImplementation({
-    argv: [process.execPath, '--import', 'tsx', join(ROOT, 'src/impl/remote/serve-stdio.ts'), join(ROOT, 'examples/minimal-adapter/index.ts')],
+    argv: [process.execPath, '--import', 'tsx', join(ROOT, 'src/impl/remote/serve-stdio.ts'), join(ROOT, 'examples/plain-ts/index.ts')],
     env: {},
     name: 'serve-stdio',
   });
-  results.push(await measure('typescript server (serve-stdio, minimal adapter)', node));
+  results.push(await measure('typescript server (serve-stdio, plain-ts)', node));
   await node.close();
 
   // The 001 MLP in PyTorch: through the protocol, and the same predict timed inside Python.

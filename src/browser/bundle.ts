@@ -38,11 +38,15 @@ export function implementationEntry(nameOrPath: string): string {
   throw new ArgumentError('--impl', `"${nameOrPath}" is neither a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) nor a module path`);
 }
 
+// src/version.ts and its build: an implementation importing the package root ('mnist-spec', as examples/plain-ts
+// does) reaches dist/version.js even when this module runs from src/.
+const VERSION_MODULES = new Set(['src', 'dist'].map((dir) => resolve(here, '../..', dir, 'version.js')));
+
 const pageShims: esbuild.Plugin = {
   name: 'mnist-spec-page',
   setup(build) {
     build.onResolve({ filter: /(^|\/)version\.js$/ }, (args) =>
-      args.importer.startsWith(resolve(here, '..')) ? { path: 'version', namespace: 'mnist-spec-shim' } : undefined,
+      VERSION_MODULES.has(resolve(args.resolveDir, args.path)) ? { path: 'version', namespace: 'mnist-spec-shim' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'mnist-spec-shim' }, () => ({ contents: `export const VERSION = ${JSON.stringify(VERSION)};`, loader: 'js' }));
     build.onResolve({ filter: /^node:/ }, (args) => ({

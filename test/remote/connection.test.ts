@@ -7,11 +7,11 @@ import { encodeFrame, FrameDecoder, type Frame, type FrameHeader, type WireTenso
 import { RemoteImplementation } from '../../src/impl/remote/implementation.js';
 import { serveImplementation } from '../../src/impl/remote/serve.js';
 import { transportPair, type TransportFactory } from '../../src/impl/remote/transport.js';
-import adapter from '../../examples/minimal-adapter/index.js';
+import adapter from '../../examples/plain-ts/index.js';
 
 /**
- * The suite's side of the protocol (connection.ts, implementation.ts) against peers in memory: the minimal
- * adapter served honestly (RemoteImplementation must give what the adapter gives in process), and peers
+ * The suite's side of the protocol (connection.ts, implementation.ts) against peers in memory: examples/plain-ts
+ * served honestly (RemoteImplementation must give what plain-ts gives in process), and peers
  * that exit, hang, garble, reply out of order or lie about tensors — each a typed ProtocolError naming the
  * message, after which the next call gets a fresh peer and models of the old one are lost.
  */
@@ -21,7 +21,7 @@ const X = { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i /
 type Misbehaviour = (frame: Frame, honest: () => void, peer: { raw: (b: Uint8Array) => void; reply: (h: Omit<FrameHeader, 'id'>, t?: WireTensor[]) => void; die: () => void }) => void;
 
 /**
- * A factory of peers serving the minimal adapter, where `misbehave` may take over any request (return without
+ * A factory of peers serving examples/plain-ts, where `misbehave` may take over any request (return without
  * calling honest() to do something else). Counts the peers started.
  */
 function peers(misbehave?: Misbehaviour): TransportFactory & { started: number } {

@@ -35,7 +35,8 @@ const PROBE = join(HERE, 'rss-probe.mjs');
 const RSS_CAP = 512 * 2 ** 20;
 /** Peak RSS of every process the suite ran, for the closing line. */
 const peaks: { what: string; bytes: number }[] = [];
-const ADAPTER = join(ROOT, 'examples', 'minimal-adapter', 'index.ts');
+/** examples/plain-ts without its `train` capability: the notebook trainings skip, quickly. */
+const ADAPTER = join(ROOT, 'test', 'fixtures', 'conform', 'inference-only.ts');
 const H5 = join(ROOT, 'fixtures', 'keras', 'tiny-cnn.model.h5');
 
 let layout: Layout;
@@ -233,7 +234,7 @@ describe('mnist-spec robustness: hostile inputs and bad invocations', () => {
 });
 
 describe('mnist-spec conform: a verdict needs a judgement (exit codes through the built CLI)', () => {
-  /** One conform run of the minimal adapter on the embedded data, in its own TMPDIR and HOME. */
+  /** One conform run of the inference-only plain-ts on the embedded data, in its own TMPDIR and HOME. */
   async function conform(name: string, args: string[]): Promise<{ run: Run; dir: string; report?: ConformanceReport }> {
     const dir = join(layout.work, 'conform', name);
     const tmp = freshDir(`tmp-conform-${name}`);
@@ -254,7 +255,7 @@ describe('mnist-spec conform: a verdict needs a judgement (exit codes through th
       conform('query', ['--query', 'model:**********Z']),
     ]);
 
-    // The minimal adapter cannot train: the training claim skips, and the verdict says the judgement is partial.
+    // The implementation cannot train: the training claim skips, and the verdict says the judgement is partial.
     expect(partial.run.code, partial.run.stderr).toBe(0);
     expect(partial.run.stdout).toContain('CONFORMS (partial: 1 of 2 notebook claims judged): 1 pass, 0 fail, 1 skip (2 specs)');
     expect(partial.report!.summary).toMatchObject({ ok: true, verdict: 'conforms-partial', notebookClaims: { judged: 1, total: 2 } });

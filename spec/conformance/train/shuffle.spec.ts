@@ -15,6 +15,17 @@ import { B0, f32, reference, TINY, W0 } from './tiny-dense.js';
  */
 const spec = conformanceSpecs(import.meta.url);
 
+/** SGD(LR) with batch size 1 over `rows` in `order`, from (w, b), in float64. */
+function sgdOver(w: Float64Array, b: Float64Array, order: readonly number[], rows = X, labels = Y): [Float64Array, Float64Array] {
+  let [W, B] = [w, b];
+  for (const i of order) {
+    const g = reference(W, B, 'categorical_crossentropy', [rows[i]!], [labels[i]!]);
+    W = W.map((v, k) => v - LR * g.gW[k]!);
+    B = B.map((v, k) => v - LR * g.gb[k]!);
+  }
+  return [W, B];
+}
+
 const X = [
   [0.5, -1.2, 0.3],
   [1.5, 0.2, -0.7],
@@ -40,16 +51,7 @@ function permutations(n: number): number[][] {
 }
 const PERMS = permutations(X.length);
 
-/** Weights after SGD(lr) with batch size 1 over the rows in `order`, from (w, b), in float64. */
-function sgdEpoch(w: Float64Array, b: Float64Array, order: readonly number[]): [Float64Array, Float64Array] {
-  let [W, B] = [w, b];
-  for (const i of order) {
-    const g = reference(W, B, 'categorical_crossentropy', [X[i]!], [Y[i]!]);
-    W = W.map((v, k) => v - LR * g.gW[k]!);
-    B = B.map((v, k) => v - LR * g.gb[k]!);
-  }
-  return [W, B];
-}
+const sgdEpoch = (w: Float64Array, b: Float64Array, order: readonly number[]) => sgdOver(w, b, order);
 
 /** The pairs of epoch orders whose float64 replay gives these weights. */
 function matchingOrders(got: number[]): [number[], number[]][] {
@@ -94,5 +96,55 @@ spec(
     for (const s of shuffled) expect(s.orders.length, `seed ${s.seed}: the weights are those of some order visiting every row once per epoch`).toBeGreaterThan(0);
     const repeats = shuffled.filter((s) => s.orders.every(([a, b]) => a.join() === b.join())).length;
     expect(repeats, 'seeds whose two epochs came in the same order: the rows are not reshuffled every epoch').toBeLessThan(SEEDS.length);
+  },
+);
+
+/**
+ * Keras shuffles with np.random.shuffle: every order of the rows equally likely. A Fisher–Yates loop off by one
+ * (j drawn from [0, i) instead of [0, i], Sattolo's algorithm: only cyclic orders), a draw that favours low indices,
+ * or a shuffle of a fixed pattern passes each-epoch (every row once, epochs differ) but not this: one epoch over three
+ * rows under 100 fit seeds, each epoch's order recovered by float64 replay of the 6 candidates, must show every order,
+ * and none more than 44 times (expected 16.7). For a uniform shuffle with independent seeds the chance that an order is
+ * missing is 6·(5/6)¹⁰⁰ ≈ 7e-8, that one comes ≥ 45 times 2e-10.
+ */
+const UNIFORM_ROWS = X.slice(0, 3);
+const UNIFORM_LABELS = Y.slice(0, 3);
+const UNIFORM_SEEDS = 100;
+const UNIFORM_MAX = 44;
+
+spec(
+  {
+    name: 'uniform',
+    judges: ['fit:shuffle'],
+    claim: keras('keras/engine/training_arrays.py fit_loop', 'elif shuffle: np.random.shuffle(index_array)'),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
+    stochastic: `each of the 6 orders of 3 rows must appear in ${UNIFORM_SEEDS} seeded one-epoch fits, none more than ${UNIFORM_MAX} times: a uniform shuffle fails with probability ≈ 7e-8`,
+    timeoutMs: 300_000,
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const orders = permutations(UNIFORM_ROWS.length);
+    const replays = orders.map((order) => [...sgdOver(Float64Array.from(W0), Float64Array.from(B0), order, UNIFORM_ROWS, UNIFORM_LABELS)].flatMap((a) => [...a]));
+    const counts = new Map<string, number>(orders.map((o) => [o.join(''), 0]));
+    const unmatched: number[] = [];
+    const model = await impl.build(TINY, { seed: 1 });
+    try {
+      for (let seed = 1; seed <= UNIFORM_SEEDS; seed++) {
+        await model.setWeights([f32(W0, [3, 2]), f32(B0, [2])]);
+        await model.fit!(f32(UNIFORM_ROWS.flat(), [3, 3]), f32(UNIFORM_LABELS.flat(), [3, 2]), { optimizer: { type: 'sgd', lr: LR }, loss: 'categorical_crossentropy', batchSize: 1, epochs: 1, seed, shuffle: true });
+        const got = (await model.getWeights()).flatMap((w) => Array.from(w.tensor.data));
+        const match = orders.findIndex((_, i) => replays[i]!.every((v, k) => Math.abs(v - got[k]!) <= MATCH_TOLERANCE));
+        if (match < 0) unmatched.push(seed);
+        else counts.set(orders[match]!.join(''), counts.get(orders[match]!.join(''))! + 1);
+      }
+    } finally {
+      model.dispose();
+    }
+    ctx.record(Object.fromEntries(counts), `every order of 3 rows seen, none more than ${UNIFORM_MAX} of ${UNIFORM_SEEDS}`);
+    expect(unmatched, 'seeds whose epoch visited the rows in no order of all three (a row dropped or repeated)').toEqual([]);
+    for (const [order, count] of counts) {
+      expect(count, `order ${order}: seen ${count} times in ${UNIFORM_SEEDS} epochs`).toBeGreaterThan(0);
+      expect(count, `order ${order}: seen ${count} times in ${UNIFORM_SEEDS} epochs`).toBeLessThanOrEqual(UNIFORM_MAX);
+    }
   },
 );

@@ -12,12 +12,18 @@ import { describeHeader, encodeFrame, FrameDecoder, FrameError, type Frame, type
 import { FieldReader, PROTOCOL_VERSIONS, TENSOR, toWireNumber, type HelloReply } from './messages.js';
 import type { Transport } from './transport.js';
 
-/** An error as an error reply: the suite's typed errors keep their fields (docs/protocol.md "Errors"). */
+/**
+ * An error as an error reply: the suite's typed errors keep their fields (docs/protocol.md "Errors"). Known by
+ * `name` and fields, not class: an implementation throws its own errors (examples/plain-ts does), never ours.
+ */
 export function errorReplyOf(e: unknown): Record<string, string> {
   const err = e instanceof Error ? e : new Error(String(e));
   const reply: Record<string, string> = { name: err.name || 'Error', message: err.message };
-  if (err instanceof ArgumentError) Object.assign(reply, { argument: err.argument, detail: err.detail });
-  if (err instanceof DataFormatError) Object.assign(reply, { file: err.file, field: err.field, detail: err.detail });
+  const fields = err as Error & Partial<Record<'argument' | 'detail' | 'file' | 'field', unknown>>;
+  const strings = (...keys: ('argument' | 'detail' | 'file' | 'field')[]) =>
+    Object.fromEntries(keys.flatMap((k) => (typeof fields[k] === 'string' ? [[k, fields[k]]] : [])));
+  if (err.name === 'ArgumentError') Object.assign(reply, strings('argument', 'detail'));
+  if (err.name === 'DataFormatError') Object.assign(reply, strings('file', 'field', 'detail'));
   if (err.stack) reply.stack = err.stack;
   return reply;
 }

@@ -268,3 +268,37 @@ spec(
     expect(after).toBe(before);
   },
 );
+
+/**
+ * Keras's accuracy is categorical_accuracy: argmax of the probabilities equals argmax of the targets, and TensorFlow's
+ * argmax takes the first of tied maxima. Three samples through Dense(3, softmax) with lr = 0, every one right by that
+ * rule: one with all three probabilities tied (z = 0: counted right for class 0, the first), one right by a small
+ * margin (max p = 0.51) followed by one whose first probability is larger (0.91), so an argmax that reads one value past
+ * its row sees the next sample's. History's acc and val_acc (the same rows as validation data) are 1.
+ */
+spec(
+  {
+    name: 'accuracy:argmax',
+    judges: ['fit:history', 'fit:validation-data'],
+    claim: keras('keras/metrics.py categorical_accuracy', 'K.equal(K.argmax(y_true, axis=-1), K.argmax(y_pred, axis=-1))'),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const arch: Architecture = { kind: 'sequential', inputShape: [2], layers: [{ type: 'Dense', units: 3, activation: 'softmax' }] };
+    const model = await impl.build(arch, { seed: 1 });
+    try {
+      const f32 = (v: number[], shape: number[]): F32Tensor => ({ shape, data: Float32Array.from(v) });
+      await model.setWeights([f32([0, 1, 0.5, 3, 0, 0], [2, 3]), f32([0, 0, 0], [3])]);
+      const x = f32([0, 0, 1, 0, 0, 1], [3, 2]);
+      const y = f32([1, 0, 0, 0, 1, 0, 1, 0, 0], [3, 3]);
+      const history = await model.fit!(x, y, { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: 3, epochs: 1, seed: 0, shuffle: false, validationData: { x, y } });
+      const epoch = history.epochs[0]!;
+      ctx.record({ acc: epoch.acc, valAcc: epoch.valAcc }, 'acc 1, val_acc 1');
+      expect(epoch.acc, 'training accuracy').toBe(1);
+      expect(epoch.valAcc, 'validation accuracy').toBe(1);
+    } finally {
+      model.dispose();
+    }
+  },
+);

@@ -151,3 +151,75 @@ spec(
     expect(failures, 'updates that are not the float64 gradient of the training-mode loss').toEqual([]);
   },
 );
+
+/**
+ * Max pooling's gradient where a window's maximum is tied: TensorFlow's MaxPoolGrad sends it to the first position in
+ * row-major window order that holds the maximum. Ties are common, not contrived: a convolution without ReLU over
+ * MNIST's blank borders outputs its bias at every position there. Conv2D(1, 2×2, linear) with a zero kernel and bias
+ * 0.5 makes every value of its 3×3 output 0.5, so every 2×2 window of the stride-1 max pooling after it is a four-way
+ * tie; one SGD(lr=1) step moves the kernel by minus Σ dpool · (the input patch under the first position of each
+ * window), held to the float64 sum. A pooling that picks the last tie, or spreads the gradient over the tied
+ * positions, moves it by another patch's values.
+ *
+ * Tolerance: float32 sums of a few O(0.1) products: 1e-6 absolute (observed ≤ 2.9e-8 for tfjs, 1.9e-8 for engine, 6.1e-9 for
+ * plain-ts, all three sending the gradient to the first tie).
+ */
+const TIES_ARCH: Architecture = {
+  kind: 'sequential',
+  inputShape: [4, 4, 1],
+  layers: [
+    { type: 'Conv2D', filters: 1, kernelSize: [2, 2] },
+    { type: 'MaxPooling2D', poolSize: [2, 2], strides: [1, 1] },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 2, activation: 'softmax' },
+  ],
+};
+const TIES_TOLERANCE = 1e-6;
+
+spec(
+  {
+    name: 'max-pool-ties',
+    judges: ['layer:MaxPooling2D:training', 'layer:Conv2D:training', 'method:fit'],
+    claim: keras('tensorflow/core/kernels/maxpooling_op.cc MaxPoolingGradOp (CPU): the argmax of each window, first maximum in row-major order', 'SpatialMaxPoolWithArgMaxHelper'),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Conv2D', 'MaxPooling2D', 'Flatten', 'Dense'] },
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const rng = new Rng(43);
+    const n = 2;
+    const x = Float64Array.from({ length: n * 16 }, () => Math.round(rng.float() * 64) / 64);
+    const labels = [0, 1];
+    const W = [0.3, -0.2, -0.4, 0.5, 0.6, 0.1, -0.1, -0.3];
+    const b = [0.05, -0.05];
+    const model = await impl.build(TIES_ARCH, { seed: 1 });
+    let kernel: number[];
+    try {
+      const f32 = (v: ArrayLike<number>, shape: number[]): F32Tensor => ({ shape, data: Float32Array.from(v) });
+      await model.setWeights([f32([0, 0, 0, 0], [2, 2, 1, 1]), f32([0.5], [1]), f32(W, [4, 2]), f32(b, [2])]);
+      const y = f32(labels.flatMap((l) => (l ? [0, 1] : [1, 0])), [n, 2]);
+      await model.fit!(f32(x, [n, 4, 4, 1]), y, { optimizer: { type: 'sgd', lr: 1 }, loss: 'categorical_crossentropy', batchSize: n, epochs: 1, seed: 0, shuffle: false });
+      kernel = Array.from((await model.getWeights())[0]!.tensor.data);
+    } finally {
+      model.dispose();
+    }
+    // Every pooled value is 0.5, so both samples have the same logits and probabilities.
+    const z = [0, 1].map((k) => b[k]! + [0, 1, 2, 3].reduce((a, i) => a + 0.5 * W[i * 2 + k]!, 0));
+    const e = z.map((v) => Math.exp(v - Math.max(...z)));
+    const p = e.map((v) => v / (e[0]! + e[1]!));
+    const dK = [0, 0, 0, 0];
+    labels.forEach((label, s) => {
+      const dz = p.map((v, k) => (v - (k === label ? 1 : 0)) / n);
+      for (let py = 0; py < 2; py++) {
+        for (let px = 0; px < 2; px++) {
+          const dpool = dz[0]! * W[(py * 2 + px) * 2]! + dz[1]! * W[(py * 2 + px) * 2 + 1]!;
+          // The first position of window (py, px) is the convolution output (py, px): its input patch starts there.
+          for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) dK[i * 2 + j] += dpool * x[s * 16 + (py + i) * 4 + (px + j)]!;
+        }
+      }
+    });
+    const want = dK.map((g) => -g);
+    const worst = Math.max(...kernel.map((v, i) => Math.abs(v - want[i]!)));
+    ctx.record({ kernel, worst }, `kernel ${want.map((v) => v.toPrecision(6)).join(', ')} within ${TIES_TOLERANCE}`);
+    kernel.forEach((v, i) => expect(Math.abs(v - want[i]!), `kernel[${i}]: ${v}, Keras ${want[i]}`).toBeLessThanOrEqual(TIES_TOLERANCE));
+  },
+);

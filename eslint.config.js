@@ -70,7 +70,7 @@ const MAY_IMPORT = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'golden/**', 'fixtures/**', 'test/fixtures/harness/node_modules/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'golden/**', 'fixtures/**', 'test/fixtures/harness/node_modules/**', '.stryker-tmp/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

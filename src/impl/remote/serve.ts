@@ -5,7 +5,7 @@
  * (A Python implementation uses clients/python/mnist_spec_client.py instead: the same protocol.)
  */
 import type { Architecture } from '../../arch/types.js';
-import { ArgumentError, DataFormatError, UnsupportedError } from '../../errors.js';
+import { ArgumentError, UnsupportedError } from '../../errors.js';
 import type { FitConfig } from '../../train/config.js';
 import type { Implementation, Model } from '../interface.js';
 import { describeHeader, encodeFrame, FrameDecoder, FrameError, type Frame, type FrameHeader, type WireTensor } from './frame.js';

@@ -82,3 +82,58 @@ spec(
     }
   },
 );
+
+/**
+ * Dropout is applied in training at all. inverted-scaling holds the mean training loss to its expectation, which a
+ * fit that skips Dropout misses by less than its bound there (the loss is nearly linear in what Dropout passes). Here
+ * the bias cancels the expected logit difference, so the per-sample loss softplus(−w·(K/keep − D)) is a convex
+ * function of a spread-out K ~ Binomial(100, 0.8): with Dropout the mean loss of 2000 samples is ≈ 1.2 (exact
+ * expectation below), without it exactly ln 2 ≈ 0.693, 25 standard errors away. The bound is the same 6 standard
+ * errors of the exact distribution (false failure ~2e-9 for any seed).
+ */
+const APPLIED_W = 0.4;
+function appliedLossDistribution(): { mean: number; sd: number } {
+  const keep = 1 - RATE;
+  let mean = 0;
+  let square = 0;
+  let logChoose = 0;
+  for (let k = 0; k <= D; k++) {
+    if (k > 0) logChoose += Math.log((D - k + 1) / k);
+    const p = Math.exp(logChoose + k * Math.log(keep) + (D - k) * Math.log(1 - keep));
+    const loss = softplus(-APPLIED_W * (k / keep - D));
+    mean += p * loss;
+    square += p * loss * loss;
+  }
+  return { mean, sd: Math.sqrt(square - mean * mean) };
+}
+
+spec(
+  {
+    name: 'applied-in-training',
+    judges: ['layer:Dropout:training'],
+    claim: keras('keras/layers/core.py Dropout.call', 'return K.in_train_phase(dropped_inputs, inputs, training=training)'),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dropout', 'Dense'] },
+    stochastic: 'the mean training loss of 2000 samples, its exact distribution from Binomial(100, 0.8): held within 6 standard errors (false failure ~2e-9 for any seed)',
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const model = await impl.build(ARCH, { seed: 1 });
+    try {
+      const kernel = new Float32Array(D * 2);
+      for (let i = 0; i < D; i++) kernel[i * 2] = APPLIED_W;
+      // Logit difference w·(sum passed) − w·D: zero on average, so the loss is convex in the dropout noise.
+      await model.setWeights([{ shape: [D, 2], data: kernel }, { shape: [2], data: Float32Array.from([0, APPLIED_W * D]) }]);
+      const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
+      const y = { shape: [N, 2], data: new Float32Array(N * 2) };
+      for (let i = 0; i < N; i++) y.data[i * 2] = 1;
+      const history = await model.fit!(x, y, { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: N, epochs: 1, seed: 5, shuffle: false });
+      const training = history.epochs[0]!.loss;
+      const { mean, sd } = appliedLossDistribution();
+      const bound = (6 * sd) / Math.sqrt(N);
+      ctx.record(training, `${mean} ± ${bound} (without Dropout: ${Math.LN2})`);
+      expect(Math.abs(training - mean), `training loss ${training}, expected ${mean} ± ${bound}`).toBeLessThanOrEqual(bound);
+    } finally {
+      model.dispose();
+    }
+  },
+);

@@ -119,8 +119,8 @@ const FLOAT32: PrecisionProfile = {
     reason:
       'float32 against float64: a dot product of K ≤ 4608 terms carries a relative rounding error of about sqrt(K)·2⁻²⁴ ≈ 4e-6 ' +
       'of its magnitude; a softmax output moves by at most a quarter of its logit\'s error, and the last layer is tempered so ' +
-      'no softmax saturates. Probabilities agree to ~1e-6 (observed ≤ 1.1e-6 for tfjs/wasm, ≤ 3.5e-7 for onnxruntime and the ' +
-      'minimal adapter), so 1e-5 holds them with room. A layer computed wrong moves probabilities by 1e-2 or more; a ' +
+      'no softmax saturates. Probabilities agree to ~1e-6 (observed ≤ 1.1e-6 for tfjs/wasm, ≤ 3.5e-7 for onnxruntime), so ' +
+      '1e-5 holds them with room. A layer computed wrong moves probabilities by 1e-2 or more; a ' +
       'batch-norm ε of 1e-5 instead of Keras\'s 1e-3 by ~1e-3',
   },
   forwardUnscaled: {

@@ -13,8 +13,8 @@ import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
  * `mnist-spec conform --browser chromium` with pages that misbehave (test/fixtures/browser/faulty-page.ts), as a
  * user runs it (the built CLI): a page that hangs, whose renderer is killed, that throws outside any call, or that
  * never loads fails the specs it was serving with the reason, and the run goes on with fresh pages, writing all
- * four reports; afterwards no browser process of the run is left. The fixtures are the minimal adapter (plain
- * JavaScript arithmetic), the timeouts a few seconds: each run takes seconds, not minutes.
+ * four reports; afterwards no browser process of the run is left. The fixtures are examples/plain-ts (plain
+ * TypeScript arithmetic), the timeouts a few seconds: each run takes seconds, not minutes.
  */
 const available = existsSync(CHROMIUM_PATH);
 const scratch = mkdtempSync(join(tmpdir(), 'conform-browser-'));

@@ -54,9 +54,13 @@ spec(
       'With probability `keep_prob`, outputs the input element scaled up by `1 / keep_prob`, otherwise outputs `0`. The scaling is so that the expected sum is unchanged.',
     ),
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dropout', 'Dense'] },
-    stochastic:
-      'the training loss of one step is a mean of 2000 independent per-sample losses whose exact distribution follows from ' +
-      'Binomial(100, 0.8): held within 6 standard errors of its expectation (false failure ~2e-9 for any seed)',
+    stochastic: {
+      why:
+        'the training loss of one step is a mean of 2000 independent per-sample losses whose exact distribution follows from ' +
+        'Binomial(100, 0.8): held within 6 standard errors of its expectation',
+      method: 'normal approximation of a mean of 2000 independent losses, mean and variance exact from the binomial: P(|Z| > 6) ≈ 2e-9, for any random stream',
+      falseFailure: 2e-9,
+    },
   },
   async (ctx) => {
     const { impl } = ctx;
@@ -113,7 +117,11 @@ spec(
     judges: ['layer:Dropout:training'],
     claim: keras('keras/layers/core.py Dropout.call', 'return K.in_train_phase(dropped_inputs, inputs, training=training)'),
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dropout', 'Dense'] },
-    stochastic: 'the mean training loss of 2000 samples, its exact distribution from Binomial(100, 0.8): held within 6 standard errors (false failure ~2e-9 for any seed)',
+    stochastic: {
+      why: 'the mean training loss of 2000 samples, its exact distribution from Binomial(100, 0.8): held within 6 standard errors',
+      method: 'normal approximation of a mean of 2000 independent losses, mean and variance exact from the binomial: P(|Z| > 6) ≈ 2e-9, for any random stream',
+      falseFailure: 2e-9,
+    },
   },
   async (ctx) => {
     const { impl } = ctx;

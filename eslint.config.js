@@ -36,7 +36,27 @@ const ELEMENTS = [
   ['base', 'src'],
 ];
 
-const SRC = ['api', 'base', 'arch', 'data', 'preprocess', 'train', 'contract', 'impl', 'onnx', 'browser', 'keras', 'reference', 'recipes', 'harness', 'reproduce', 'golden', 'check', 'conform', 'cli'];
+const SRC = [
+  'api',
+  'base',
+  'arch',
+  'data',
+  'preprocess',
+  'train',
+  'contract',
+  'impl',
+  'onnx',
+  'browser',
+  'keras',
+  'reference',
+  'recipes',
+  'harness',
+  'reproduce',
+  'golden',
+  'check',
+  'conform',
+  'cli',
+];
 /** What each layer may import besides itself. */
 const MAY_IMPORT = {
   base: [],
@@ -70,7 +90,18 @@ const MAY_IMPORT = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'golden/**', 'fixtures/**', 'test/fixtures/harness/node_modules/**', '.stryker-tmp/**', '.scratch/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'reports/**',
+      'golden/**',
+      'fixtures/**',
+      'test/fixtures/harness/node_modules/**',
+      '.stryker-tmp/**',
+      '.scratch/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -49,8 +49,18 @@ const impls = values.impl ? values.impl.split(',') : DEFAULT_IMPLS;
 const seconds = Number(values.seconds);
 
 const WORKLOADS = {
-  mlp: { recipe: '001', fit: { optimizer: { type: 'rmsprop' }, loss: 'categorical_crossentropy', batchSize: 128, seed: 1 } as Omit<FitConfig, 'epochs'>, cap: 15_360, min: 1_280 },
-  cnn: { recipe: '004-cnn', fit: { optimizer: { type: 'adam', lr: 0.01 }, loss: 'categorical_crossentropy', batchSize: 64, seed: 1 } as Omit<FitConfig, 'epochs'>, cap: 6_400, min: 640 },
+  mlp: {
+    recipe: '001',
+    fit: { optimizer: { type: 'rmsprop' }, loss: 'categorical_crossentropy', batchSize: 128, seed: 1 } as Omit<FitConfig, 'epochs'>,
+    cap: 15_360,
+    min: 1_280,
+  },
+  cnn: {
+    recipe: '004-cnn',
+    fit: { optimizer: { type: 'adam', lr: 0.01 }, loss: 'categorical_crossentropy', batchSize: 64, seed: 1 } as Omit<FitConfig, 'epochs'>,
+    cap: 6_400,
+    min: 640,
+  },
 } as const;
 type Which = keyof typeof WORKLOADS;
 /** Training steps compared weight for weight against Node tfjs. */
@@ -150,14 +160,23 @@ interface Row {
   environment?: BrowserImplementation['environment'];
   bundle?: BrowserImplementation['bundle'];
   golden: Record<string, { maxAbsVsNodeTfjs: number; maxAbsVsOnnxruntime: number; argmaxDisagreements: number; outsideGoldenTolerance: number }>;
-  training?: Record<Which, { maxAbsWeightsVsNodeTfjs: number; worst: { weight: string; maxAbs: number; relativeToLargest: number }; losses: number[]; lossesNodeTfjs: number[] } | { error: string }>;
+  training?: Record<
+    Which,
+    | { maxAbsWeightsVsNodeTfjs: number; worst: { weight: string; maxAbs: number; relativeToLargest: number }; losses: number[]; lossesNodeTfjs: number[] }
+    | { error: string }
+  >;
   speed: Partial<Record<'mlpFit' | 'cnnFit' | 'mlpPredict' | 'cnnPredict', (Rate & { warmup?: Rate }) | { error: string }>>;
   error?: string;
 }
 
 const errorOf = (e: unknown): { error: string } => ({ error: (e as Error).message.split('\n')[0]!.slice(0, 400) });
 
-async function measure(label: string, impl: Implementation, pageMs: () => number | undefined, reference: Awaited<ReturnType<typeof referenceRun>> | undefined): Promise<Row> {
+async function measure(
+  label: string,
+  impl: Implementation,
+  pageMs: () => number | undefined,
+  reference: Awaited<ReturnType<typeof referenceRun>> | undefined,
+): Promise<Row> {
   const row: Row = { implementation: label, golden: {}, speed: {} };
   row.info = await impl.info();
   log(`${label}: ${row.info.backend} ${row.info.precision ?? 'float32'}`);
@@ -178,7 +197,11 @@ async function measure(label: string, impl: Implementation, pageMs: () => number
       try {
         const t = await trainedWeights(impl, which);
         const r = reference.training[which];
-        const per = t.weights.map((w, i) => ({ weight: t.names[i]!, maxAbs: maxAbs(w, r.weights[i]!), relativeToLargest: maxAbs(w, r.weights[i]!) / r.weights[i]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0) }));
+        const per = t.weights.map((w, i) => ({
+          weight: t.names[i]!,
+          maxAbs: maxAbs(w, r.weights[i]!),
+          relativeToLargest: maxAbs(w, r.weights[i]!) / r.weights[i]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+        }));
         // The worst relative to the weight's own scale: batch-norm moving variances are large, kernels small.
         const worst = per.reduce((a, b) => (!(b.relativeToLargest <= a.relativeToLargest) ? b : a));
         row.training![which] = { maxAbsWeightsVsNodeTfjs: Math.max(...per.map((p) => p.maxAbs)), worst, losses: t.losses, lossesNodeTfjs: r.losses };
@@ -248,7 +271,11 @@ const md = [
     const g = Object.values(r.golden);
     const tr = (w: Which) => {
       const t = r.training?.[w];
-      return !t ? '—' : 'error' in t ? `error: ${t.error.slice(0, 60)}` : `${fmtE(t.maxAbsWeightsVsNodeTfjs)} (worst ${t.worst.weight}: ${fmtE(t.worst.relativeToLargest)} of its largest)`;
+      return !t
+        ? '—'
+        : 'error' in t
+          ? `error: ${t.error.slice(0, 60)}`
+          : `${fmtE(t.maxAbsWeightsVsNodeTfjs)} (worst ${t.worst.weight}: ${fmtE(t.worst.relativeToLargest)} of its largest)`;
     };
     return `| ${r.implementation} | ${r.info?.backend} | ${r.info?.precision ?? 'float32'} | ${fmtE(Math.max(...g.map((x) => x.maxAbsVsNodeTfjs)))} | ${fmtE(Math.max(...g.map((x) => x.maxAbsVsOnnxruntime)))} | ${g.reduce((s, x) => s + x.argmaxDisagreements, 0)} | ${g.reduce((s, x) => s + x.outsideGoldenTolerance, 0)} | ${tr('mlp')} / ${tr('cnn')} | ${fmtRate(r.speed.mlpFit)} | ${fmtRate(r.speed.cnnFit)} | ${fmtRate(r.speed.mlpPredict)} | ${fmtRate(r.speed.cnnPredict)} |`;
   }),
@@ -259,6 +286,13 @@ const md = [
 
 await mkdir(values.out!, { recursive: true });
 const stamp = started.toISOString().slice(0, 10);
-await writeFileAtomic(join(values.out!, `${stamp}.json`), JSON.stringify({ kind: 'mnist-spec/browser-bench', suiteVersion: VERSION, started: started.toISOString(), loadavg: [load0, loadavg()[0]], seconds, rows }, null, 2) + '\n');
+await writeFileAtomic(
+  join(values.out!, `${stamp}.json`),
+  JSON.stringify(
+    { kind: 'mnist-spec/browser-bench', suiteVersion: VERSION, started: started.toISOString(), loadavg: [load0, loadavg()[0]], seconds, rows },
+    null,
+    2,
+  ) + '\n',
+);
 await writeFileAtomic(join(values.out!, `${stamp}.md`), md);
 process.stdout.write(md + '\n');

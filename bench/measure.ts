@@ -32,13 +32,18 @@ async function train(impl: Implementation, which: 'mlp' | 'cnn', x: Float32Array
   let last = 0;
   const started = performance.now();
   try {
-    await model.fit!(tensorOf(x, w.inputShape), tensorOf(y, [10]), { ...w.fit, epochs: 1 }, {
-      onBatchEnd(info) {
-        seen = info.seen;
-        last = performance.now();
-        if ((last - started) / 1000 > maxSeconds && info.seen < info.total) throw new Budget();
+    await model.fit!(
+      tensorOf(x, w.inputShape),
+      tensorOf(y, [10]),
+      { ...w.fit, epochs: 1 },
+      {
+        onBatchEnd(info) {
+          seen = info.seen;
+          last = performance.now();
+          if ((last - started) / 1000 > maxSeconds && info.seen < info.total) throw new Budget();
+        },
       },
-    });
+    );
   } catch (e) {
     if (!(e instanceof Budget)) throw e;
   } finally {

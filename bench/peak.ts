@@ -31,7 +31,10 @@ interface FmaResult {
 }
 
 async function fmaPeak(): Promise<FmaResult | { error: string }> {
-  const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1]?.split(/\s+/) ?? [];
+  const flags =
+    readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      ?.split(/\s+/) ?? [];
   if (!flags.includes('fma') || !flags.includes('avx2')) return { error: 'the CPU has no AVX2 FMA' };
   const dir = await mkdtemp(join(tmpdir(), 'mnist-spec-peak-'));
   try {
@@ -66,7 +69,10 @@ async function sgemmCeiling(): Promise<{ n: number; gflops: number }> {
   g.op('MatMul', ['a', 'b'], {}, 'c');
   g.output('c', [n, n]);
   const session = await createSession(g.encode());
-  const a = f32Tensor(Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [n, n]);
+  const a = f32Tensor(
+    Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5),
+    [n, n],
+  );
   const c = f32Tensor(new Float32Array(n * n), [n, n]);
   let best = Infinity;
   for (let i = 0; i < 6; i++) {

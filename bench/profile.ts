@@ -88,7 +88,9 @@ function summarize(model: string, kind: 'train' | 'infer', batch: number, events
       v.names.add(e.name);
       m.set(k, v);
     }
-    return [...m.entries()].map(([k, v]) => ({ key: k, ms: v.us / 1000 / n, share: v.us / 1000 / n / kernel, nodes: v.names.size })).sort((a, b) => b.ms - a.ms);
+    return [...m.entries()]
+      .map(([k, v]) => ({ key: k, ms: v.us / 1000 / n, share: v.us / 1000 / n / kernel, nodes: v.names.size }))
+      .sort((a, b) => b.ms - a.ms);
   };
   const nodeName = (e: TraceEvent) => e.name.replace(/_kernel_time$/, '');
   const phase = (e: TraceEvent) => {
@@ -164,7 +166,12 @@ async function profileInference(which: 'mlp' | 'cnn', x: Float32Array): Promise<
   const resolved = resolveArchitecture(w.arch);
   const { result: wall, events } = await traced(async () => {
     // As predict runs it: the weights frozen into the graph.
-    const session = await createSession(buildInferenceGraph(resolved, initialWeights(resolved, 1).map((t) => t.data)));
+    const session = await createSession(
+      buildInferenceGraph(
+        resolved,
+        initialWeights(resolved, 1).map((t) => t.data),
+      ),
+    );
     const feeds: Record<string, ReturnType<typeof f32Tensor>> = {};
     const xs = tensorOf(x, w.inputShape);
     const out = f32Tensor(new Float32Array(INFER_BATCH * 10), [INFER_BATCH, 10]);

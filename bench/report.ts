@@ -70,7 +70,8 @@ export function bestPeerOf(results: Combined[]): BenchReport['bestPeer'] {
     for (const partial of [false, true]) {
       for (const m of results) {
         const r = m.peerConfig ? m.results[task] : undefined;
-        if (r && !!r.partial === partial && (!best[task] || r.samplesPerSecond > best[task].samplesPerSecond)) best[task] = { runtime: m.runtime, samplesPerSecond: r.samplesPerSecond };
+        if (r && !!r.partial === partial && (!best[task] || r.samplesPerSecond > best[task].samplesPerSecond))
+          best[task] = { runtime: m.runtime, samplesPerSecond: r.samplesPerSecond };
       }
       if (best[task]) break;
     }
@@ -105,7 +106,10 @@ export function consoleTables(report: BenchReport): string {
   const ours = results.filter((m) => !m.peerConfig);
   const ratios = align(
     ['vs best pytorch', ...TASKS],
-    ours.map((m) => [m.runtime, ...TASKS.map((t) => ratio(rate(m, t), bestPeer[t]?.samplesPerSecond) + target(m.runtime, t, rate(m, t), bestPeer[t]?.samplesPerSecond))]),
+    ours.map((m) => [
+      m.runtime,
+      ...TASKS.map((t) => ratio(rate(m, t), bestPeer[t]?.samplesPerSecond) + target(m.runtime, t, rate(m, t), bestPeer[t]?.samplesPerSecond)),
+    ]),
   );
   const peak = peakGflops(report.peak);
   const flops = align(

@@ -10,8 +10,29 @@ import { withRole } from '../src/impl/registry.js';
 import { machineInfo } from '../src/util/machine.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { VERSION } from '../src/version.js';
-import { bestPeerOf, consoleTables, PEER_SEMANTICS, peerName, type BenchReport, type Combined, type Peak, type PeerConfig, type PeerSemantics } from './report.js';
-import { DATA_FILES, flopsPerSample, INFER_BATCH, peerWorkload, TASKS, TEST_SAMPLES, TRAIN_SAMPLES, workload, type Measurement, type Task } from './workload.js';
+import {
+  bestPeerOf,
+  consoleTables,
+  PEER_SEMANTICS,
+  peerName,
+  type BenchReport,
+  type Combined,
+  type Peak,
+  type PeerConfig,
+  type PeerSemantics,
+} from './report.js';
+import {
+  DATA_FILES,
+  flopsPerSample,
+  INFER_BATCH,
+  peerWorkload,
+  TASKS,
+  TEST_SAMPLES,
+  TRAIN_SAMPLES,
+  workload,
+  type Measurement,
+  type Task,
+} from './workload.js';
 
 /**
  * `npm run bench`: training and inference throughput of every shipped implementation and of the PyTorch
@@ -95,7 +116,11 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 }
 
 function lastJson<T = Measurement>(stdout: string): T | undefined {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   return line ? (JSON.parse(line) as T) : undefined;
 }
 
@@ -138,7 +163,15 @@ function combine(runs: Measurement[], peerConfig?: PeerConfig): Combined {
     results[task] = { ...pick, samplesPerSecond: mid };
   }
   const error = runs.map((r) => r.error).find(Boolean);
-  return { ...first, results, maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)), runs: runs.length, samples, ...(peerConfig ? { peerConfig } : {}), ...(error ? { error } : {}) };
+  return {
+    ...first,
+    results,
+    maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes)),
+    runs: runs.length,
+    samples,
+    ...(peerConfig ? { peerConfig } : {}),
+    ...(error ? { error } : {}),
+  };
 }
 
 async function measureImpl(name: string, dir: string): Promise<Measurement> {
@@ -154,7 +187,20 @@ async function measurePeer(dir: string, config: PeerConfig): Promise<Measurement
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (config.waitPolicy) env.OMP_WAIT_POLICY = config.waitPolicy;
   else delete env.OMP_WAIT_POLICY;
-  const args = [join(here, 'peer_pytorch.py'), '--data', dir, '--threads', String(config.threads), '--semantics', config.semantics ?? 'keras', '--max-seconds', values['max-seconds']!, '--infer-batch', String(INFER_BATCH), ...sampleArgs];
+  const args = [
+    join(here, 'peer_pytorch.py'),
+    '--data',
+    dir,
+    '--threads',
+    String(config.threads),
+    '--semantics',
+    config.semantics ?? 'keras',
+    '--max-seconds',
+    values['max-seconds']!,
+    '--infer-batch',
+    String(INFER_BATCH),
+    ...sampleArgs,
+  ];
   const r = await run(PYTHON, args, env);
   const m = lastJson(r.stdout) ?? { runtime: name, results: {}, maxRssBytes: 0, error: `exit ${r.code}: ${r.stderr.slice(-2000)}` };
   m.runtime = name;
@@ -189,10 +235,18 @@ try {
   const startedAt = new Date();
   const loadBefore = loadavg();
   const data = await prepareData(work);
-  process.stderr.write(`bench: data ${data.source}${data.repeatedToFill ? ' (repeated to 60,000 / 10,000)' : ''}${values.quick ? `; --quick: ${trainSamples} / ${testSamples} samples` : ''}; ${threads} thread(s); load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
-  if (loadBefore[0]! > BUSY * cpus().length) process.stderr.write(`bench: warning: the machine is busy (load ${loadBefore[0]!.toFixed(2)} on ${cpus().length} cores); numbers will not compare with a quiet run\n`);
+  process.stderr.write(
+    `bench: data ${data.source}${data.repeatedToFill ? ' (repeated to 60,000 / 10,000)' : ''}${values.quick ? `; --quick: ${trainSamples} / ${testSamples} samples` : ''}; ${threads} thread(s); load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`,
+  );
+  if (loadBefore[0]! > BUSY * cpus().length)
+    process.stderr.write(
+      `bench: warning: the machine is busy (load ${loadBefore[0]!.toFixed(2)} on ${cpus().length} cores); numbers will not compare with a quiet run\n`,
+    );
   const peak = values['no-peak'] ? undefined : await measurePeak();
-  if (peak) process.stderr.write(`bench: peak ${'peakGflops' in peak.fma ? `${peak.fma.peakGflops.toFixed(0)} GFLOP/s (FMA)` : peak.fma.error}; SGEMM ${peak.sgemm.gflops.toFixed(0)} GFLOP/s\n`);
+  if (peak)
+    process.stderr.write(
+      `bench: peak ${'peakGflops' in peak.fma ? `${peak.fma.peakGflops.toFixed(0)} GFLOP/s (FMA)` : peak.fma.error}; SGEMM ${peak.sgemm.gflops.toFixed(0)} GFLOP/s\n`,
+    );
   const configs = values['no-peer'] ? [] : peerConfigs();
   const runs = new Map<string, Measurement[]>();
   let peerMissing = false;
@@ -220,7 +274,9 @@ try {
   const loadAfter = loadavg();
   // The bench's own runtimes keep `threads` cores busy, so the load after a run counts against that much more.
   const busiest = Math.max(loadBefore[0]!, loadAfter[0]! - threads);
-  const flops = Object.fromEntries(TASKS.map((t) => [t, flopsPerSample(workload(t.split('-')[0] as 'mlp' | 'cnn').arch, t.endsWith('train') ? 'train' : 'infer')])) as Record<Task, number>;
+  const flops = Object.fromEntries(
+    TASKS.map((t) => [t, flopsPerSample(workload(t.split('-')[0] as 'mlp' | 'cnn').arch, t.endsWith('train') ? 'train' : 'infer')]),
+  ) as Record<Task, number>;
   const report: BenchReport = {
     kind: 'mnist-spec/bench',
     schemaVersion: 2,
@@ -243,10 +299,14 @@ try {
     bestPeer: bestPeerOf(results),
   };
   process.stdout.write(`\n${consoleTables(report)}\n`);
-  process.stdout.write(`samples/s, median of ${repeat} run(s); * = partial (stopped after --max-seconds ${values['max-seconds']}: the rate is over what ran); inference batch ${INFER_BATCH}\n`);
+  process.stdout.write(
+    `samples/s, median of ${repeat} run(s); * = partial (stopped after --max-seconds ${values['max-seconds']}: the rate is over what ran); inference batch ${INFER_BATCH}\n`,
+  );
   for (const m of results) if (m.error) process.stdout.write(`${m.runtime}: ${m.error.split('\n')[0]}\n`);
   if (report.machine.busy) {
-    process.stdout.write(`warning: load average reached ${busiest.toFixed(2)} on ${cpus().length} cores beyond the bench's own ${threads} thread(s): other work shared the CPU, so these rates (PyTorch's spinning OpenMP threads most of all) are not those of a quiet machine\n`);
+    process.stdout.write(
+      `warning: load average reached ${busiest.toFixed(2)} on ${cpus().length} cores beyond the bench's own ${threads} thread(s): other work shared the CPU, so these rates (PyTorch's spinning OpenMP threads most of all) are not those of a quiet machine\n`,
+    );
   }
   await mkdir(values.out!, { recursive: true });
   const file = join(values.out!, `${startedAt.toISOString().slice(0, 10)}${values.quick ? '-quick' : ''}.json`);

@@ -31,7 +31,8 @@ import { VERSION } from '../src/version.js';
  * Epochs: the bound's budget with --bounds, else the notebook's, unless --epochs.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: node --import tsx scripts/calibrate.ts [recipe...] [--bounds embedded|full] [--impl tfjs] [--seeds 1-20] [--epochs N] [--data DIR|embedded] [--out FILE] [--except r1,r2]\n';
+const USAGE =
+  'usage: node --import tsx scripts/calibrate.ts [recipe...] [--bounds embedded|full] [--impl tfjs] [--seeds 1-20] [--epochs N] [--data DIR|embedded] [--out FILE] [--except r1,r2]\n';
 
 function fail(message: string): never {
   process.stderr.write(`calibrate: ${message}\n${USAGE}`);
@@ -80,11 +81,15 @@ for (const id of [...positionals, ...except]) {
 
 const data = await loadData(values.data ? { data: values.data } : {});
 const tier: DataTier = data.provenance.canonical ? 'full' : 'embedded';
-if (values.bounds !== undefined && values.bounds !== tier) fail(`--bounds ${values.bounds} but the data found is the ${tier} tier (${data.provenance.location}): pass --data`);
+if (values.bounds !== undefined && values.bounds !== tier)
+  fail(`--bounds ${values.bounds} but the data found is the ${tier} tier (${data.provenance.location}): pass --data`);
 
 /** What to run: [recipe, epochs] pairs. */
 const plan: { recipe: string; epochs: number }[] = values.bounds
-  ? BOUNDS.filter((b) => b.data === tier && (positionals.length === 0 || positionals.includes(b.recipe))).map((b) => ({ recipe: b.recipe, epochs: epochsArg ?? b.epochs }))
+  ? BOUNDS.filter((b) => b.data === tier && (positionals.length === 0 || positionals.includes(b.recipe))).map((b) => ({
+      recipe: b.recipe,
+      epochs: epochsArg ?? b.epochs,
+    }))
   : positionals.map((id) => ({ recipe: id, epochs: epochsArg ?? getRecipe(id).training.epochs }));
 const todo = plan.filter((p) => !except.includes(p.recipe));
 
@@ -110,9 +115,12 @@ let file: CalibrationFile = {
 if (outPath && existsSync(outPath)) {
   const old = JSON.parse(readFileSync(outPath, 'utf8')) as CalibrationFile;
   if (old.kind !== 'mnist-spec/calibration') fail(`--out: ${outPath} exists and is not a calibration file`);
-  if (old.implementation.name !== impl.name || old.data.tier !== tier) fail(`--out: ${outPath} holds ${old.implementation.name} on ${old.data.tier} data, not ${impl.name} on ${tier}`);
+  if (old.implementation.name !== impl.name || old.data.tier !== tier)
+    fail(`--out: ${outPath} holds ${old.implementation.name} on ${old.data.tier} data, not ${impl.name} on ${tier}`);
   if (old.implementation.version !== impl.version || old.implementation.backend !== info.backend) {
-    fail(`--out: ${outPath} was measured with ${impl.name} ${old.implementation.version} (${old.implementation.backend}), this is ${impl.version} (${info.backend}): move it away to recalibrate`);
+    fail(
+      `--out: ${outPath} was measured with ${impl.name} ${old.implementation.version} (${old.implementation.backend}), this is ${impl.version} (${info.backend}): move it away to recalibrate`,
+    );
   }
   file = { ...file, series: old.series };
 }
@@ -155,7 +163,9 @@ try {
       await save();
       const bound = findBound(id, tier, epochs);
       const verdict = bound ? `${outcomeHolds(bound.outcome, r.test) ? 'holds' : 'FAILS'}: ${describeOutcome(bound.outcome)}` : '—';
-      process.stdout.write(`| ${id} | ${epochs} | ${seed} | ${fmt(r.test.accuracy)} | ${fmt(r.test.loss)} | ${r.wallSeconds.toFixed(1)} | ${load.toFixed(1)} | ${verdict} |\n`);
+      process.stdout.write(
+        `| ${id} | ${epochs} | ${seed} | ${fmt(r.test.accuracy)} | ${fmt(r.test.loss)} | ${r.wallSeconds.toFixed(1)} | ${load.toFixed(1)} | ${verdict} |\n`,
+      );
     }
   }
 } finally {
@@ -165,6 +175,9 @@ const span = (xs: number[]): string => `${fmt(Math.min(...xs))}-${fmt(Math.max(.
 process.stdout.write('\n');
 for (const { recipe, epochs } of todo) {
   const runs = seriesFor(recipe, epochs).runs;
-  if (runs.length) process.stdout.write(`${recipe} (${epochs} epochs, ${runs.length} seeds): accuracy ${span(runs.map((r) => r.accuracy))}, loss ${span(runs.map((r) => r.loss))}\n`);
+  if (runs.length)
+    process.stdout.write(
+      `${recipe} (${epochs} epochs, ${runs.length} seeds): accuracy ${span(runs.map((r) => r.accuracy))}, loss ${span(runs.map((r) => r.loss))}\n`,
+    );
 }
 process.stdout.write(`wall time ${((Date.now() - started) / 1000).toFixed(0)} s${outPath ? `; runs kept in ${outPath}` : ''}\n`);

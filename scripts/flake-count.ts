@@ -170,7 +170,12 @@ for (let i = 0; i < runs; i++) {
   if (existsSync(reportPath)) {
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as ConformanceReport;
     verdict = report.summary.verdict ?? (report.summary.ok ? 'ok' : 'not ok');
-    for (const s of report.specs) specs[s.id] = { status: s.status, ...(s.measured !== undefined ? { measured: s.measured } : {}), ...(s.status !== 'pass' && s.reason ? { reason: s.reason } : {}) };
+    for (const s of report.specs)
+      specs[s.id] = {
+        status: s.status,
+        ...(s.measured !== undefined ? { measured: s.measured } : {}),
+        ...(s.status !== 'pass' && s.reason ? { reason: s.reason } : {}),
+      };
   }
   rmSync(reportDir, { recursive: true, force: true });
   result.runs.push({ run: i + 1, seed, exitCode: proc.status, verdict, wallSeconds, loadAverage: Math.round(load * 100) / 100, specs });

@@ -27,7 +27,8 @@ const log = (s: string): void => void process.stdout.write(s + '\n');
 
 try {
   const where = opts.data ?? process.env.MNIST_DIR;
-  for (const id of opts.recipe ?? []) if (!GOLDEN_RECIPES.includes(id)) throw new ArgumentError('--recipe', `golden models exist for ${GOLDEN_RECIPES.join(', ')}; got "${id}"`);
+  for (const id of opts.recipe ?? [])
+    if (!GOLDEN_RECIPES.includes(id)) throw new ArgumentError('--recipe', `golden models exist for ${GOLDEN_RECIPES.join(', ')}; got "${id}"`);
   if (opts.check) {
     const data = where ? await loadData({ data: where }) : undefined;
     const problems = await checkGolden({ ...(data ? { data } : {}), log });
@@ -35,9 +36,12 @@ try {
     log(problems.length ? `${problems.length} problem(s)` : 'golden/ holds');
     process.exitCode = problems.length ? 1 : 0;
   } else {
-    if (!where) throw new ArgumentError('--data', 'golden models are trained on the full MNIST set: set MNIST_DIR or pass --data DIR (or --data embedded, explicitly)');
+    if (!where)
+      throw new ArgumentError('--data', 'golden models are trained on the full MNIST set: set MNIST_DIR or pass --data DIR (or --data embedded, explicitly)');
     const data = await loadData({ data: where });
-    log(`data: ${data.provenance.source} ${data.provenance.location} (${data.provenance.counts.train}/${data.provenance.counts.test}, canonical: ${data.provenance.canonical})`);
+    log(
+      `data: ${data.provenance.source} ${data.provenance.location} (${data.provenance.counts.train}/${data.provenance.counts.test}, canonical: ${data.provenance.canonical})`,
+    );
     // The fixture is canonical test rows: rewritten (same bytes) from canonical data, kept as committed otherwise.
     if (data.provenance.canonical) await writeDigits(data);
     const impl = await loadImplementation(opts.impl);
@@ -51,7 +55,9 @@ try {
         log,
         callbacks: () => ({
           onEpochEnd: (l) =>
-            log(`  epoch ${l.epoch + 1}: loss ${l.loss.toFixed(4)} acc ${l.acc.toFixed(4)}${l.valAcc !== undefined ? ` val_loss ${l.valLoss?.toFixed(4)} val_acc ${l.valAcc.toFixed(4)}` : ''} (${l.seconds.toFixed(0)} s)`),
+            log(
+              `  epoch ${l.epoch + 1}: loss ${l.loss.toFixed(4)} acc ${l.acc.toFixed(4)}${l.valAcc !== undefined ? ` val_loss ${l.valLoss?.toFixed(4)} val_acc ${l.valAcc.toFixed(4)}` : ''} (${l.seconds.toFixed(0)} s)`,
+            ),
         }),
       });
     } finally {

@@ -27,9 +27,14 @@ const embedded = await loadData({ data: 'embedded' });
 
 const model = await tfjs.build(recipe.arch, { seed: 1 });
 const prepared = prepareData(recipe, embedded);
-const history = await model.fit!(prepared.xTrain, prepared.yTrain, { ...fitConfigOf(recipe, 1, epochs), validationData: { x: prepared.xTest, y: prepared.yTest } }, {
-  onEpochEnd: (l) => console.log(`epoch ${l.epoch + 1}/${epochs} loss ${l.loss.toFixed(4)} acc ${l.acc.toFixed(4)} val_acc ${l.valAcc?.toFixed(4)}`),
-});
+const history = await model.fit!(
+  prepared.xTrain,
+  prepared.yTrain,
+  { ...fitConfigOf(recipe, 1, epochs), validationData: { x: prepared.xTest, y: prepared.yTest } },
+  {
+    onEpochEnd: (l) => console.log(`epoch ${l.epoch + 1}/${epochs} loss ${l.loss.toFixed(4)} acc ${l.acc.toFixed(4)} val_acc ${l.valAcc?.toFixed(4)}`),
+  },
+);
 const trained = await model.getWeights();
 model.dispose();
 

@@ -133,8 +133,16 @@ print(sorted(ts)[5] * 1000, sorted(fs)[2] * 1000)`,
   const torchResult = {
     label: 'pytorch, seed 001 MLP, 10,000 × 784',
     threads,
-    predict: { throughProtocolMedianMs: round(quantile(through, 0.5)), insidePythonMedianMs: round(insideMs), overheadMs: round(quantile(through, 0.5) - insideMs) },
-    fitOneEpochBatch128: { throughProtocolMedianMs: round(quantile(fitThrough, 0.5)), insidePythonMedianMs: round(insideFitMs), overheadMs: round(quantile(fitThrough, 0.5) - insideFitMs) },
+    predict: {
+      throughProtocolMedianMs: round(quantile(through, 0.5)),
+      insidePythonMedianMs: round(insideMs),
+      overheadMs: round(quantile(through, 0.5) - insideMs),
+    },
+    fitOneEpochBatch128: {
+      throughProtocolMedianMs: round(quantile(fitThrough, 0.5)),
+      insidePythonMedianMs: round(insideFitMs),
+      overheadMs: round(quantile(fitThrough, 0.5) - insideFitMs),
+    },
   };
   process.stderr.write(`${JSON.stringify(torchResult)}\n`);
   results.push(torchResult);

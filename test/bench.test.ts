@@ -26,7 +26,9 @@ const measured = (runtime: string, rates: Record<string, number>, peer?: boolean
   maxRssBytes: 2 ** 28,
   runs: 1,
   samples: {},
-  results: Object.fromEntries(Object.entries(rates).map(([t, r]) => [t, { samplesPerSecond: r, samples: 1000, seconds: 1000 / r, ...(partial.includes(t) ? { partial: true } : {}) }])),
+  results: Object.fromEntries(
+    Object.entries(rates).map(([t, r]) => [t, { samplesPerSecond: r, samples: 1000, seconds: 1000 / r, ...(partial.includes(t) ? { partial: true } : {}) }]),
+  ),
   ...(peer ? { peerConfig: { threads: 1 } } : {}),
 });
 

@@ -37,7 +37,8 @@ describe('calibrated bounds', () => {
     for (const b of BOUNDS) {
       const c = calibratedBound(b, CALIBRATED);
       const seeds = c.primary?.runs.length ?? 0;
-      if (seeds < MIN_CALIBRATION_SEEDS[b.data] && !b.calibration?.fewerSeeds) short.push(`${label(b)}: ${c.primary ? `${c.primary.implementation} × ${seeds}` : 'no calibration'}`);
+      if (seeds < MIN_CALIBRATION_SEEDS[b.data] && !b.calibration?.fewerSeeds)
+        short.push(`${label(b)}: ${c.primary ? `${c.primary.implementation} × ${seeds}` : 'no calibration'}`);
     }
     expect(short, 'bounds calibrated on too few seeds, without a reason (Bound.calibration.fewerSeeds)').toEqual([]);
   });
@@ -55,13 +56,23 @@ describe('calibrated bounds', () => {
     const checks = all.flatMap((c) => c.crossChecks);
     const threshold = crossCheckThreshold(checks);
     // Every embedded bound with a reference calibration is cross-checked, on every quantity it bounds.
-    for (const c of all.filter((x) => x.bound.data === 'embedded' && x.calibrations.some((y) => y.implementation === REFERENCE) && x.primary?.implementation !== REFERENCE)) {
+    for (const c of all.filter(
+      (x) => x.bound.data === 'embedded' && x.calibrations.some((y) => y.implementation === REFERENCE) && x.primary?.implementation !== REFERENCE,
+    )) {
       const quantities = new Set(c.primary!.rate.conditions.map((f) => f.condition.quantity));
-      expect(c.crossChecks.filter((x) => x.implementation === REFERENCE).map((x) => x.quantity).sort(), label(c.bound)).toEqual([...quantities].sort());
+      expect(
+        c.crossChecks
+          .filter((x) => x.implementation === REFERENCE)
+          .map((x) => x.quantity)
+          .sort(),
+        label(c.bound),
+      ).toEqual([...quantities].sort());
     }
     const differ = checks
       .filter((x) => x.welch.p < threshold || x.outlier.p < threshold)
-      .map((x) => `${x.implementation} vs ${x.against}, ${x.quantity}: Welch p ${x.welch.p}, seed ${x.outlier.seed} (${x.outlier.value}) outlier p ${x.outlier.p}`);
+      .map(
+        (x) => `${x.implementation} vs ${x.against}, ${x.quantity}: Welch p ${x.welch.p}, seed ${x.outlier.seed} (${x.outlier.value}) outlier p ${x.outlier.p}`,
+      );
     expect(differ, `p below ${threshold}: the calibrations disagree — a finding, not a reason to drop one`).toEqual([]);
   });
 
@@ -86,6 +97,8 @@ describe('calibrated bounds', () => {
   });
 
   it('calibration/README.md is the table the bounds and the runs give today', () => {
-    expect(readFileSync(join(CALIBRATION_DIR, 'README.md'), 'utf8'), 'calibration/README.md is stale: run `npm run calibration:table`').toBe(calibrationTable(CALIBRATED));
+    expect(readFileSync(join(CALIBRATION_DIR, 'README.md'), 'utf8'), 'calibration/README.md is stale: run `npm run calibration:table`').toBe(
+      calibrationTable(CALIBRATED),
+    );
   });
 });

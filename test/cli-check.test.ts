@@ -60,9 +60,16 @@ describe('mnist-spec check', () => {
     });
     // Each verdict names the claim it holds the model to, as a spec does: the accuracy one is notebook 001's printed line.
     expect(result.claims.every((c) => c.claim.source && c.claim.quote)).toBe(true);
-    expect(result.claims.find((c) => c.id === 'check:accuracy:impl=tfjs')!.claim).toEqual({ source: expect.stringMatching(/^seeds\/001_/), quote: 'Test accuracy: 0.9842' });
+    expect(result.claims.find((c) => c.id === 'check:accuracy:impl=tfjs')!.claim).toEqual({
+      source: expect.stringMatching(/^seeds\/001_/),
+      quote: 'Test accuracy: 0.9842',
+    });
     expect(status).toBe(0);
-    expect(result).toMatchObject({ ok: true, model: { format: 'keras-hdf5', architecture: 'recipe', kerasVersion: '2.2.4', params: { total: 669_706 } }, data: { source: 'embedded', canonical: false, testSamples: 2000 } });
+    expect(result).toMatchObject({
+      ok: true,
+      model: { format: 'keras-hdf5', architecture: 'recipe', kerasVersion: '2.2.4', params: { total: 669_706 } },
+      data: { source: 'embedded', canonical: false, testSamples: 2000 },
+    });
     const [tfjs, ort] = result.implementations;
     // The reference evaluation of these weights (fixtures/weights/001-embedded-v1/reference.json).
     const ref = loadManifest().evaluations.find((e) => e.data === 'embedded')!;
@@ -84,7 +91,13 @@ describe('mnist-spec check', () => {
     const tiny = KERAS_FIXTURES.find((f) => f.file === 'tiny-cnn.model.h5')!;
     const { status, result } = json([join(KERAS_FIXTURES_DIR, tiny.file), '--data', 'embedded']);
     expect(status).toBe(1);
-    expect(statuses(result)).toMatchObject({ 'check:input-shape': 'fail', 'check:output-shape': 'fail', 'check:param-count': 'skip', 'check:probabilities': 'skip', 'check:accuracy': 'skip' });
+    expect(statuses(result)).toMatchObject({
+      'check:input-shape': 'fail',
+      'check:output-shape': 'fail',
+      'check:param-count': 'skip',
+      'check:probabilities': 'skip',
+      'check:accuracy': 'skip',
+    });
     expect(result.model).toMatchObject({ architecture: 'file', inputShape: [36], outputShape: [3] });
   });
 

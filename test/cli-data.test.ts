@@ -14,13 +14,20 @@ const scratch = mkdtempSync(join(tmpdir(), 'mnist-spec-cli-'));
 const emptyKerasHome = join(scratch, 'keras');
 
 function newestSource(dir: string): number {
-  return Math.max(...readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(dir, f)).mtimeMs));
+  return Math.max(
+    ...readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => statSync(join(dir, f)).mtimeMs),
+  );
 }
 
 beforeAll(() => {
   // `npm test` builds first (pretest); a direct `npx vitest run` may find dist missing or older than src.
   if (!existsSync(CLI) || statSync(CLI).mtimeMs < newestSource(join(repo, 'src'))) {
-    const build = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repo, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   }
   mkdirSync(emptyKerasHome);
@@ -57,7 +64,14 @@ describe('mnist-spec data', () => {
   it('prints Keras-style shapes, dtypes, histograms and provenance as text', () => {
     const r = run(['data', '--data', 'embedded']);
     expect(r.status).toBe(0);
-    for (const line of ['x_train    (8000, 28, 28) uint8', 'y_train    (8000,) uint8', 'x_test     (2000, 28, 28) uint8', 'y_test     (2000,) uint8', 'split      embedded-v1', 'canonical  false']) {
+    for (const line of [
+      'x_train    (8000, 28, 28) uint8',
+      'y_train    (8000,) uint8',
+      'x_test     (2000, 28, 28) uint8',
+      'y_test     (2000,) uint8',
+      'split      embedded-v1',
+      'canonical  false',
+    ]) {
       expect(r.stdout).toContain(line);
     }
     expect(r.stdout).toMatch(/labels 0-9 train 801 902 793 826 784 690 811 856 755 782\n\s+test {2}200 225 198 206 196 173 203 214 189 196/);

@@ -19,7 +19,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function reproduce(recipe: string): { stdout: string; record: RunRecord; files: string[]; out: string } {
   const out = join(scratch, recipe);
-  const r = spawnSync(process.execPath, [CLI, 'reproduce', recipe, '--data', 'embedded', '--epochs', '0', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, 'reproduce', recipe, '--data', 'embedded', '--epochs', '0', '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const files = readdirSync(out).sort();
@@ -48,6 +52,8 @@ describe('mnist-spec reproduce', () => {
     expect(listed.among).toBe(784);
     expect(listed.samples.length).toBeGreaterThan(0);
     for (const m of listed.samples) expect([m.actual === yTest[m.index], m.predicted !== m.actual]).toEqual([true, true]);
-    expect(stdout).toContain(`# misclassified among the first 784 test samples: ${listed.samples.length}\n${listed.samples.map(formatMisclassified).join('\n')}\n`);
+    expect(stdout).toContain(
+      `# misclassified among the first 784 test samples: ${listed.samples.length}\n${listed.samples.map(formatMisclassified).join('\n')}\n`,
+    );
   }, 120_000);
 });

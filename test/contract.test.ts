@@ -11,7 +11,10 @@ describe('CONTRACT.md', () => {
     ensureBuilt();
     const listed = await listConformance();
     expect(listed.length).toBeGreaterThan(50);
-    expect(listed.filter((l) => !l.record.judges?.length).map((l) => l.id), 'conformance specs that name no behaviour').toEqual([]);
+    expect(
+      listed.filter((l) => !l.record.judges?.length).map((l) => l.id),
+      'conformance specs that name no behaviour',
+    ).toEqual([]);
     expect(contractGaps(contractRows(listed)), 'behaviours no spec judges').toEqual([]);
     expect(readFileSync(join(ROOT, 'CONTRACT.md'), 'utf8'), 'CONTRACT.md is stale: run `npm run contract`').toBe(renderContract(listed));
   }, 120_000);

@@ -43,9 +43,13 @@ describe('full tier records', () => {
 
     expect(readdirSync(join(scratch, 'engine')).sort()).toEqual(['003.json', '003.misclassified.txt', '004-cnn.json', '004-cnn.output_cnn.csv']);
     expect(readFileSync(join(scratch, 'engine', '004-cnn.output_cnn.csv'), 'utf8')).toBe('Actual,Predictions\n7,7\n2,2\n1,1\n0,6\n');
-    expect(readFileSync(join(scratch, 'engine', '003.misclassified.txt'), 'utf8')).toBe('test sample number  3  is incorrect, model predicted  6 actual was 0\n');
+    expect(readFileSync(join(scratch, 'engine', '003.misclassified.txt'), 'utf8')).toBe(
+      'test sample number  3  is incorrect, model predicted  6 actual was 0\n',
+    );
     const readme = readFileSync(join(scratch, 'README.md'), 'utf8').split('\n');
-    expect(readme).toContain('| 003 | 20 | acc 0.9764, loss 0.1212 | acc 0.7500, loss 0.0500 | fails | 40.0 | 42 s | engine 9.9.9 (onnxruntime-cpu) | 1 | 2025-01-02 |');
+    expect(readme).toContain(
+      '| 003 | 20 | acc 0.9764, loss 0.1212 | acc 0.7500, loss 0.0500 | fails | 40.0 | 42 s | engine 9.9.9 (onnxruntime-cpu) | 1 | 2025-01-02 |',
+    );
     expect(readme).toContain('| 004-cnn | 1 | acc 0.9812 | acc 0.7500, loss 0.0500 | fails | 40.0 | 42 s | engine 9.9.9 (onnxruntime-cpu) | 1 | 2025-01-02 |');
   });
 

@@ -9,7 +9,12 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 function golden(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.MNIST_DIR;
-  return spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts', 'golden.ts'), ...args], { cwd: repo, env: { ...base, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts', 'golden.ts'), ...args], {
+    cwd: repo,
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('npm run golden', () => {

@@ -21,8 +21,6 @@ describe('Keras progress bar line', () => {
     expect(line).toBe(' 1152/60000 [..............................] - ETA: 9s - loss: 0.0896 - acc: 0.1302');
   });
   it('draws the arrow at the progress point and small values in exponent form', () => {
-    expect(kerasProgbarLine(30000, 60000, 5, [['loss', 0.000123]])).toBe(
-      '30000/60000 [==============>...............] - ETA: 5s - loss: 1.2300e-04',
-    );
+    expect(kerasProgbarLine(30000, 60000, 5, [['loss', 0.000123]])).toBe('30000/60000 [==============>...............] - ETA: 5s - loss: 1.2300e-04');
   });
 });

@@ -13,4 +13,7 @@ class AdamWithoutDecay extends Adam {
   }
 }
 
-export default createPlainTs({ optimizers: { ...KERAS_OPTIMIZERS, adam: (spec) => new AdamWithoutDecay(spec as ConstructorParameters<typeof Adam>[0]) } }, 'adam-decay-ignored');
+export default createPlainTs(
+  { optimizers: { ...KERAS_OPTIMIZERS, adam: (spec) => new AdamWithoutDecay(spec as ConstructorParameters<typeof Adam>[0]) } },
+  'adam-decay-ignored',
+);

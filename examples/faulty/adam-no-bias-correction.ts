@@ -13,4 +13,7 @@ class UncorrectedAdam extends Adam {
   }
 }
 
-export default createPlainTs({ optimizers: { ...KERAS_OPTIMIZERS, adam: (spec) => new UncorrectedAdam(spec as ConstructorParameters<typeof Adam>[0]) } }, 'adam-no-bias-correction');
+export default createPlainTs(
+  { optimizers: { ...KERAS_OPTIMIZERS, adam: (spec) => new UncorrectedAdam(spec as ConstructorParameters<typeof Adam>[0]) } },
+  'adam-no-bias-correction',
+);

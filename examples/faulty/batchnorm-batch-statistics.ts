@@ -11,7 +11,13 @@ class BatchStatisticsAlways extends BatchNormalizationLayer {
   override forward(x: Float32Array, n: number, training?: TrainingPass): Float32Array {
     if (training) return super.forward(x, n, training);
     const { mean, variance } = this.batchStatistics(x); // BUG: the batch's statistics, not moving_mean / moving_variance
-    return this.scaleAndShift(this.standardize(x, mean, variance.map((v) => 1 / Math.sqrt(v + this.epsilon))));
+    return this.scaleAndShift(
+      this.standardize(
+        x,
+        mean,
+        variance.map((v) => 1 / Math.sqrt(v + this.epsilon)),
+      ),
+    );
   }
 }
 

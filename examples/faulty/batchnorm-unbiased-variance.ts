@@ -14,7 +14,11 @@ class UnbiasedNormalization extends BatchNormalizationLayer {
     return { mean, variance: variance.map((v) => (v * m) / (m - 1)) }; // BUG: Bessel's correction in the normalisation
   }
   override updateMovingStatistics(mean: Float64Array, variance: Float64Array, m: number): void {
-    super.updateMovingStatistics(mean, variance.map((v) => (v * (m - 1)) / m), m); // (the stored statistic stays Keras's)
+    super.updateMovingStatistics(
+      mean,
+      variance.map((v) => (v * (m - 1)) / m),
+      m,
+    ); // (the stored statistic stays Keras's)
   }
 }
 

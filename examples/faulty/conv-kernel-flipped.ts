@@ -21,4 +21,7 @@ class FlippedConv2D extends Conv2DLayer {
   }
 }
 
-export default createPlainTs({ layers: { ...KERAS_LAYERS, Conv2D: (spec, context) => new FlippedConv2D(spec as Conv2DLayer['spec'], context) } }, 'conv-kernel-flipped');
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, Conv2D: (spec, context) => new FlippedConv2D(spec as Conv2DLayer['spec'], context) } },
+  'conv-kernel-flipped',
+);

@@ -13,4 +13,7 @@ class DecayFromOne extends SGD {
   }
 }
 
-export default createPlainTs({ optimizers: { ...KERAS_OPTIMIZERS, sgd: (spec) => new DecayFromOne(spec as ConstructorParameters<typeof SGD>[0]) } }, 'decay-counts-from-one');
+export default createPlainTs(
+  { optimizers: { ...KERAS_OPTIMIZERS, sgd: (spec) => new DecayFromOne(spec as ConstructorParameters<typeof SGD>[0]) } },
+  'decay-counts-from-one',
+);

@@ -17,4 +17,7 @@ class DenseTransposed extends DenseLayer {
   }
 }
 
-export default createPlainTs({ layers: { ...KERAS_LAYERS, Dense: (spec, context) => new DenseTransposed(spec as DenseLayer['spec'], context) } }, 'dense-kernel-transposed');
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, Dense: (spec, context) => new DenseTransposed(spec as DenseLayer['spec'], context) } },
+  'dense-kernel-transposed',
+);

@@ -14,4 +14,7 @@ class DenseWithoutBias extends DenseLayer {
   }
 }
 
-export default createPlainTs({ layers: { ...KERAS_LAYERS, Dense: (spec, context) => new DenseWithoutBias(spec as DenseLayer['spec'], context) } }, 'dense-no-bias');
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, Dense: (spec, context) => new DenseWithoutBias(spec as DenseLayer['spec'], context) } },
+  'dense-no-bias',
+);

@@ -14,4 +14,7 @@ class AlwaysDropout extends DropoutLayer {
   }
 }
 
-export default createPlainTs({ layers: { ...KERAS_LAYERS, Dropout: (spec, context) => new AlwaysDropout(spec as DropoutLayer['spec'], context) } }, 'dropout-at-inference');
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, Dropout: (spec, context) => new AlwaysDropout(spec as DropoutLayer['spec'], context) } },
+  'dropout-at-inference',
+);

@@ -17,4 +17,7 @@ class UnscaledDropout extends DropoutLayer {
   }
 }
 
-export default createPlainTs({ layers: { ...KERAS_LAYERS, Dropout: (spec, context) => new UnscaledDropout(spec as DropoutLayer['spec'], context) } }, 'dropout-unscaled');
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, Dropout: (spec, context) => new UnscaledDropout(spec as DropoutLayer['spec'], context) } },
+  'dropout-unscaled',
+);

@@ -33,4 +33,7 @@ class ChannelsFirstFlatten extends FlattenLayer {
   }
 }
 
-export default createPlainTs({ layers: { ...KERAS_LAYERS, Flatten: (spec, context) => new ChannelsFirstFlatten(spec as FlattenLayer['spec'], context) } }, 'flatten-channels-first');
+export default createPlainTs(
+  { layers: { ...KERAS_LAYERS, Flatten: (spec, context) => new ChannelsFirstFlatten(spec as FlattenLayer['spec'], context) } },
+  'flatten-channels-first',
+);

@@ -18,4 +18,7 @@ class EpsilonInside extends RMSprop {
   }
 }
 
-export default createPlainTs({ optimizers: { ...KERAS_OPTIMIZERS, rmsprop: (spec) => new EpsilonInside(spec as ConstructorParameters<typeof RMSprop>[0]) } }, 'rmsprop-epsilon-inside-root');
+export default createPlainTs(
+  { optimizers: { ...KERAS_OPTIMIZERS, rmsprop: (spec) => new EpsilonInside(spec as ConstructorParameters<typeof RMSprop>[0]) } },
+  'rmsprop-epsilon-inside-root',
+);

@@ -19,4 +19,7 @@ class PyTorchMomentum extends SGD {
   }
 }
 
-export default createPlainTs({ optimizers: { ...KERAS_OPTIMIZERS, sgd: (spec) => new PyTorchMomentum(spec as ConstructorParameters<typeof SGD>[0]) } }, 'sgd-momentum-pytorch');
+export default createPlainTs(
+  { optimizers: { ...KERAS_OPTIMIZERS, sgd: (spec) => new PyTorchMomentum(spec as ConstructorParameters<typeof SGD>[0]) } },
+  'sgd-momentum-pytorch',
+);

@@ -121,7 +121,8 @@ for (const f of faults) {
 for (const [name, impl] of Object.entries(CONTROLS)) {
   spec(
     {
-      name: 'passes', params: { control: name },
+      name: 'passes',
+      params: { control: name },
       claim: contract('examples/plain-ts/index.ts', 'examples/faulty/ builds this implementation with one piece replaced by a buggy one'),
       timeoutMs: 240_000,
     },
@@ -130,25 +131,28 @@ for (const [name, impl] of Object.entries(CONTROLS)) {
       expect(reports.length, `no reports for ${impl}`).toBe(OWN_RUN.length + 1);
       const specs = reports.flatMap((r) => r.specs);
       const failed = specs.filter((s) => s.status === 'fail');
-      ctx.record(reports.map((r) => r.summary), 'no failure, and specs actually ran');
+      ctx.record(
+        reports.map((r) => r.summary),
+        'no failure, and specs actually ran',
+      );
       expect(failed.map((s) => `${s.id}: ${s.reason}`)).toEqual([]);
       expect(reports.every((r) => r.summary.pass > 0)).toBe(true);
     },
   );
 }
 
-spec(
-  { name: 'catches:all', claim: contract('examples/faulty/', 'each with one realistic bug'), timeoutMs: 240_000 },
-  async (ctx) => {
-    const reports = await batchedRun();
-    const verdicts = faults.filter((f) => reports.has(f.name)).map((f) => verdictOf(f, reports.get(f.name)![0]!));
-    const caught = verdicts.filter((v) => v.caught && v.caughtBy.some((id) => matchesQuery(id, [CAUGHT_BY[v.fault.name] ?? '-']))).length;
-    ctx.attach('faults', verdicts.map((v) => ({ fault: v.fault.name, file: v.fault.file, bug: v.fault.bug, caught: v.caught, caughtBy: v.caughtBy })));
-    ctx.record({ caught, planted: faults.length }, 'caught = planted');
-    expect(faults.length).toBeGreaterThanOrEqual(34);
-    expect(caught).toBe(faults.length);
-  },
-);
+spec({ name: 'catches:all', claim: contract('examples/faulty/', 'each with one realistic bug'), timeoutMs: 240_000 }, async (ctx) => {
+  const reports = await batchedRun();
+  const verdicts = faults.filter((f) => reports.has(f.name)).map((f) => verdictOf(f, reports.get(f.name)![0]!));
+  const caught = verdicts.filter((v) => v.caught && v.caughtBy.some((id) => matchesQuery(id, [CAUGHT_BY[v.fault.name] ?? '-']))).length;
+  ctx.attach(
+    'faults',
+    verdicts.map((v) => ({ fault: v.fault.name, file: v.fault.file, bug: v.fault.bug, caught: v.caught, caughtBy: v.caughtBy })),
+  );
+  ctx.record({ caught, planted: faults.length }, 'caught = planted');
+  expect(faults.length).toBeGreaterThanOrEqual(34);
+  expect(caught).toBe(faults.length);
+});
 
 // The real command, one process per fault, on the spec that should catch it and the model specs (cheap, and every
 // fault must pass them or fail them for a reason of its own): exit status 1 and the spec among the failures.
@@ -161,7 +165,12 @@ for (const f of faults) {
       const env = { ...process.env };
       for (const k of RUN_ENV) delete env[k];
       const queries = [CAUGHT_BY[f.name] ?? '*', 'model:*'].flatMap((q) => ['--query', q]);
-      const run = spawnSync(process.execPath, [CLI, 'conform', '--impl', join(ROOT, f.file), '--tier', 'fast', ...queries, '--report-dir', dir], { cwd: ROOT, env, encoding: 'utf8', timeout: 590_000 });
+      const run = spawnSync(process.execPath, [CLI, 'conform', '--impl', join(ROOT, f.file), '--tier', 'fast', ...queries, '--report-dir', dir], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 590_000,
+      });
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ConformanceReport;
       const v = verdictOf(f, report);
       ctx.record({ exitCode: run.status, caughtBy: v.caughtBy }, 'exit 1');

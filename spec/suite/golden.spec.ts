@@ -45,7 +45,11 @@ for (const id of Object.keys(manifest.recipes)) {
   const recipe = getRecipe(id);
 
   spec(
-    { name: 'input', params: { recipe: id }, claim: contract(README, "input_0.pb is the fixture's digits scaled and shaped as the recipe's notebook feeds its model.") },
+    {
+      name: 'input',
+      params: { recipe: id },
+      claim: contract(README, "input_0.pb is the fixture's digits scaled and shaped as the recipe's notebook feeds its model."),
+    },
     async (ctx) => {
       const g = golden(id);
       const digits = await loadDigits();
@@ -76,7 +80,11 @@ for (const id of Object.keys(manifest.recipes)) {
   });
 
   spec(
-    { name: 'roundtrip', params: { recipe: id }, claim: contract('src/onnx/export.ts', 'Deterministic: the same architecture and weights give the same bytes.') },
+    {
+      name: 'roundtrip',
+      params: { recipe: id },
+      claim: contract('src/onnx/export.ts', 'Deterministic: the same architecture and weights give the same bytes.'),
+    },
     (ctx) => {
       const g = golden(id);
       const proto = onnx.ModelProto.decode(g.model);
@@ -92,7 +100,8 @@ for (const id of Object.keys(manifest.recipes)) {
 
   spec(
     {
-      name: 'evaluate', params: { recipe: id },
+      name: 'evaluate',
+      params: { recipe: id },
       claim: seed(recipe.notebook, EVALUATE[recipe.notebook]),
       needs: { fullData: true },
       timeoutMs: 120_000,

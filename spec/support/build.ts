@@ -8,13 +8,20 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 function newestSource(dir: string): number {
-  return Math.max(...readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(dir, f)).mtimeMs));
+  return Math.max(
+    ...readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => statSync(join(dir, f)).mtimeMs),
+  );
 }
 
 /** `npm test` builds first (pretest); a direct `npx vitest run` may find dist missing or older than src. */
 export function ensureBuilt(): void {
   const child = join(ROOT, 'dist', 'conform', 'child.js');
   if (existsSync(child) && existsSync(CLI) && statSync(child).mtimeMs >= newestSource(join(ROOT, 'src'))) return;
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 }

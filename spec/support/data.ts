@@ -31,8 +31,16 @@ export async function rejectionOf(p: Promise<unknown>): Promise<Error> {
 
 /** Small synthetic MNIST-shaped arrays (no MNIST content): pixel i is (7i + seed) mod 256, label i is (i + seed) mod 10. */
 export function synthMnist(nTrain: number, nTest: number, seed = 0): Pick<MnistData, 'xTrain' | 'yTrain' | 'xTest' | 'yTest'> {
-  const images = (n: number): U8Tensor => tensor(Uint8Array.from({ length: n * 784 }, (_, i) => (7 * i + seed) % 256), [n, 28, 28]);
-  const labels = (n: number): U8Tensor => tensor(Uint8Array.from({ length: n }, (_, i) => (i + seed) % 10), [n]);
+  const images = (n: number): U8Tensor =>
+    tensor(
+      Uint8Array.from({ length: n * 784 }, (_, i) => (7 * i + seed) % 256),
+      [n, 28, 28],
+    );
+  const labels = (n: number): U8Tensor =>
+    tensor(
+      Uint8Array.from({ length: n }, (_, i) => (i + seed) % 10),
+      [n],
+    );
   return { xTrain: images(nTrain), yTrain: labels(nTrain), xTest: images(nTest), yTest: labels(nTest) };
 }
 

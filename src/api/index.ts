@@ -4,16 +4,7 @@
  * An implementation never needs to import anything else from the package (and never our error classes: the specs
  * judge an error by its `name` and the fields the interface documents, see src/impl/interface.ts).
  */
-export type {
-  BuildOptions,
-  Capabilities,
-  Implementation,
-  ImplementationInfo,
-  ImplementationModule,
-  LayerInfo,
-  Model,
-  NamedWeight,
-} from '../impl/interface.js';
+export type { BuildOptions, Capabilities, Implementation, ImplementationInfo, ImplementationModule, LayerInfo, Model, NamedWeight } from '../impl/interface.js';
 export type {
   ActivationName,
   Architecture,
@@ -37,5 +28,13 @@ export { KERAS_OPTIMIZER_DEFAULTS, resolveOptimizer } from '../train/config.js';
  * Keras's layer names, inferred shapes and weight shapes of an architecture: what `layers()` and `getWeights()` report
  * (`layerInfosOf` gives the rows of `layers()`), and `checkWeights`, which refuses a weight list as the contract asks.
  */
-export { checkWeights, layerInfosOf, modelWeightSpecs, resolveArchitecture, type ResolvedArchitecture, type ResolvedLayer, type WeightSpec } from '../arch/resolve.js';
+export {
+  checkWeights,
+  layerInfosOf,
+  modelWeightSpecs,
+  resolveArchitecture,
+  type ResolvedArchitecture,
+  type ResolvedLayer,
+  type WeightSpec,
+} from '../arch/resolve.js';
 export { VERSION } from '../version.js';

@@ -94,9 +94,7 @@ export function weightSpecsOf(layer: LayerSpec, input: number[]): WeightSpec[] {
       return w;
     }
     case 'Conv2D': {
-      const w: WeightSpec[] = [
-        { name: 'kernel', shape: [...layer.kernelSize, input[2]!, layer.filters], trainable: true },
-      ];
+      const w: WeightSpec[] = [{ name: 'kernel', shape: [...layer.kernelSize, input[2]!, layer.filters], trainable: true }];
       if (layer.useBias ?? true) w.push({ name: 'bias', shape: [layer.filters], trainable: true });
       return w;
     }
@@ -203,7 +201,10 @@ export function layerInfosOf(resolved: ResolvedArchitecture): LayerInfo[] {
 export function checkWeights(resolved: ResolvedArchitecture, weights: readonly F32Tensor[], argument = 'weights'): void {
   const specs = modelWeightSpecs(resolved);
   if (weights.length !== specs.length) {
-    throw new ArgumentError(argument, `the model has ${specs.length} weight tensors (${specs.map((s) => `${s.layer}/${s.name}`).join(', ')}), got ${weights.length}`);
+    throw new ArgumentError(
+      argument,
+      `the model has ${specs.length} weight tensors (${specs.map((s) => `${s.layer}/${s.name}`).join(', ')}), got ${weights.length}`,
+    );
   }
   specs.forEach((spec, i) => {
     const w = weights[i]!;

@@ -53,26 +53,9 @@ export interface MaxPooling2DSpec extends Named {
   padding?: 'valid' | 'same';
 }
 
-export type LayerSpec =
-  | DenseSpec
-  | DropoutSpec
-  | ActivationSpec
-  | FlattenSpec
-  | ReshapeSpec
-  | Conv2DSpec
-  | BatchNormalizationSpec
-  | MaxPooling2DSpec;
+export type LayerSpec = DenseSpec | DropoutSpec | ActivationSpec | FlattenSpec | ReshapeSpec | Conv2DSpec | BatchNormalizationSpec | MaxPooling2DSpec;
 export type LayerType = LayerSpec['type'];
-export const LAYER_TYPES: readonly LayerType[] = [
-  'Dense',
-  'Dropout',
-  'Activation',
-  'Flatten',
-  'Reshape',
-  'Conv2D',
-  'BatchNormalization',
-  'MaxPooling2D',
-];
+export const LAYER_TYPES: readonly LayerType[] = ['Dense', 'Dropout', 'Activation', 'Flatten', 'Reshape', 'Conv2D', 'BatchNormalization', 'MaxPooling2D'];
 
 /** `Sequential([...])` with the first layer's `input_shape`. */
 export interface SequentialArchitecture {

@@ -29,13 +29,20 @@ export function implementationEntry(nameOrPath: string): string {
   const shipped = BROWSER_IMPLEMENTATIONS.find((s) => s.name === nameOrPath);
   if (shipped) return own(`impls/${shipped.page}`);
   const other = SHIPPED.find((s) => s.name === nameOrPath);
-  if (other) throw new ArgumentError('--impl', `${nameOrPath} runs in ${other.runsIn === 'process' ? 'a process of its own' : 'Node'}, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`);
+  if (other)
+    throw new ArgumentError(
+      '--impl',
+      `${nameOrPath} runs in ${other.runsIn === 'process' ? 'a process of its own' : 'Node'}, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`,
+    );
   if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
     const path = resolve(nameOrPath);
     if (!existsSync(path)) throw new ArgumentError('--impl', `${nameOrPath}: no such file`);
     return path;
   }
-  throw new ArgumentError('--impl', `"${nameOrPath}" is neither a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) nor a module path`);
+  throw new ArgumentError(
+    '--impl',
+    `"${nameOrPath}" is neither a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) nor a module path`,
+  );
 }
 
 // src/version.ts and its build: an implementation importing the package root ('mnist-spec', as examples/plain-ts

@@ -129,7 +129,12 @@ export async function openBrowserImplementation(nameOrPath: string, options: Ope
       try {
         await Promise.race([p.goto(s.url + query, { waitUntil: 'load', timeout: loadTimeout }), failure, timeout]);
         const ws = await Promise.race([socket, failure, published, timeout]);
-        serving = webSocketTransport(ws, description, () => consoleTail.join('\n'), () => (crashed ? 'crashed (its renderer process is gone)' : undefined));
+        serving = webSocketTransport(
+          ws,
+          description,
+          () => consoleTail.join('\n'),
+          () => (crashed ? 'crashed (its renderer process is gone)' : undefined),
+        );
         // A page whose socket is gone (it failed, hung past its timeout, or the suite is done) is closed now, not at the next call.
         ws.on('close', () => void p.close().catch(() => undefined));
         return serving;

@@ -53,7 +53,8 @@ const ISOLATION = {
   'x-content-type-options': 'nosniff',
 } as const;
 
-const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>mnist-spec page</title></head><body><script type="module" src="/page.js"></script></body></html>';
+const PAGE_HTML =
+  '<!doctype html><html><head><meta charset="utf-8"><title>mnist-spec page</title></head><body><script type="module" src="/page.js"></script></body></html>';
 
 export interface PageServerOptions {
   /** The page's bundle (src/browser/bundle.ts). */
@@ -86,7 +87,6 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     res.writeHead(status, { 'content-type': type, ...ISOLATION });
     res.end(body);
   };
-
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -124,7 +124,10 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     }
     res.writeHead(200, { 'content-type': TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', 'content-length': s.size, ...ISOLATION });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    else
+      createReadStream(file)
+        .on('error', () => res.destroy())
+        .pipe(res);
     return 200;
   };
 

@@ -145,9 +145,18 @@ async function loadModel(bytes: Uint8Array, file: string, recipe: Recipe | undef
     const h5 = await readKerasH5(bytes, file);
     const arch = h5.arch ?? recipe?.arch;
     if (!arch) {
-      throw new ArgumentError('--recipe', `${file} holds weights only (model.save_weights, no model_config): name the recipe whose architecture they belong to, e.g. --recipe 001`);
+      throw new ArgumentError(
+        '--recipe',
+        `${file} holds weights only (model.save_weights, no model_config): name the recipe whose architecture they belong to, e.g. --recipe 001`,
+      );
     }
-    return { arch, weights: kerasWeightsFor(h5, arch), format: 'keras-hdf5', architecture: h5.arch ? 'file' : 'recipe', ...(h5.kerasVersion ? { kerasVersion: h5.kerasVersion } : {}) };
+    return {
+      arch,
+      weights: kerasWeightsFor(h5, arch),
+      format: 'keras-hdf5',
+      architecture: h5.arch ? 'file' : 'recipe',
+      ...(h5.kerasVersion ? { kerasVersion: h5.kerasVersion } : {}),
+    };
   }
   const m = importOnnx(bytes, file);
   return { ...m, format: 'onnx', architecture: 'file' };
@@ -186,19 +195,39 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const claim = (name: string, params: Params | undefined, source: Claim, pass: boolean | undefined, detail: string, measured?: unknown): void => {
     const problem = claimProblem(source);
     if (problem) throw new Error(`check: ${problem}`); // a claim of ours that is not in its source: a bug here, never the user's
-    claims.push({ id: specId('check', name, params), claim: source, status: pass === undefined ? 'skip' : pass ? 'pass' : 'fail', detail, ...(measured !== undefined ? { measured } : {}) });
+    claims.push({
+      id: specId('check', name, params),
+      claim: source,
+      status: pass === undefined ? 'skip' : pass ? 'pass' : 'fail',
+      detail,
+      ...(measured !== undefined ? { measured } : {}),
+    });
   };
   const accuracyClaim = recipe ? seed(recipe.notebook, recipe.quote) : CLAIMS.anyClassifier;
 
   // ---- shapes and size ----
   const inKey = resolved.inputShape.join(',');
   const inputPrep = INPUT_SHAPES[inKey];
-  claim('input-shape', undefined, CLAIMS.input, inputPrep !== undefined, `${shapeString(resolved.inputShape)}; a notebook feeds (784,), (28, 28) or (28, 28, 1)`, resolved.inputShape);
+  claim(
+    'input-shape',
+    undefined,
+    CLAIMS.input,
+    inputPrep !== undefined,
+    `${shapeString(resolved.inputShape)}; a notebook feeds (784,), (28, 28) or (28, 28, 1)`,
+    resolved.inputShape,
+  );
   const outputOk = resolved.outputShape.length === 1 && resolved.outputShape[0] === 10;
   claim('output-shape', undefined, CLAIMS.output, outputOk, `${shapeString(resolved.outputShape)}; ten digit classes: (10,)`, resolved.outputShape);
   if (recipe) {
     const expected = paramCountOf(modelWeightSpecs(resolveArchitecture(recipe.arch)));
-    claim('param-count', { recipe: recipe.id }, CLAIMS.params, params.total === expected.total, `${params.total.toLocaleString('en-US')} parameters; recipe ${recipe.id} has ${expected.total.toLocaleString('en-US')}`, params);
+    claim(
+      'param-count',
+      { recipe: recipe.id },
+      CLAIMS.params,
+      params.total === expected.total,
+      `${params.total.toLocaleString('en-US')} parameters; recipe ${recipe.id} has ${expected.total.toLocaleString('en-US')}`,
+      params,
+    );
   } else {
     claim('param-count', undefined, CLAIMS.params, undefined, `${params.total.toLocaleString('en-US')} parameters; no --recipe to compare with`, params);
   }
@@ -250,7 +279,14 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   // ---- probabilities ----
   if (ran.length) {
     const ok = ran.every((r) => r.maxSumError! <= PROBABILITY_SUM_TOLERANCE);
-    claim('probabilities', undefined, CLAIMS.probabilities, ok, `${ran.map((r) => `${r.name}: max |Σp − 1| ${sci(r.maxSumError!)}`).join(', ')}; each row in [0, 1] summing to 1 within ${sci(PROBABILITY_SUM_TOLERANCE)}`, Object.fromEntries(ran.map((r) => [r.name, r.maxSumError])));
+    claim(
+      'probabilities',
+      undefined,
+      CLAIMS.probabilities,
+      ok,
+      `${ran.map((r) => `${r.name}: max |Σp − 1| ${sci(r.maxSumError!)}`).join(', ')}; each row in [0, 1] summing to 1 within ${sci(PROBABILITY_SUM_TOLERANCE)}`,
+      Object.fromEntries(ran.map((r) => [r.name, r.maxSumError])),
+    );
   } else claim('probabilities', undefined, CLAIMS.probabilities, undefined, noRun);
 
   // ---- accuracy: a sanity bound; the notebook's and Keras's numbers beside ours ----
@@ -258,10 +294,20 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   // Full data: the bound at the notebook's own budget; embedded: the recipe's short-budget bound, the only one there.
   const bound = recipe ? findBound(recipe.id, tier, tier === 'full' ? recipe.training.epochs : undefined) : undefined;
   const minAccuracy = bound?.outcome.kind === 'learns' ? bound.outcome.minAccuracy : GENERIC_MIN_ACCURACY;
-  const boundWhy = bound?.outcome.kind === 'learns' ? `recipe ${recipe!.id}'s ${tier}-data bound (${describeOutcome(bound.outcome)}: ${bound.why})` : `any working MNIST classifier (${GENERIC_MIN_ACCURACY})`;
+  const boundWhy =
+    bound?.outcome.kind === 'learns'
+      ? `recipe ${recipe!.id}'s ${tier}-data bound (${describeOutcome(bound.outcome)}: ${bound.why})`
+      : `any working MNIST classifier (${GENERIC_MIN_ACCURACY})`;
   const beside = recipe?.printed ? `; notebook ${recipe.notebook} printed ${recipe.printed.accuracy}` : '';
   for (const r of ran) {
-    claim('accuracy', { impl: r.name }, accuracyClaim, r.accuracy! >= minAccuracy, `${fmt(r.accuracy!)} (loss ${fmt(r.loss!, 5)}) on ${data.provenance.counts.test} test images; ≥ ${minAccuracy}, ${boundWhy}${beside}`, { accuracy: r.accuracy, loss: r.loss });
+    claim(
+      'accuracy',
+      { impl: r.name },
+      accuracyClaim,
+      r.accuracy! >= minAccuracy,
+      `${fmt(r.accuracy!)} (loss ${fmt(r.loss!, 5)}) on ${data.provenance.counts.test} test images; ≥ ${minAccuracy}, ${boundWhy}${beside}`,
+      { accuracy: r.accuracy, loss: r.loss },
+    );
   }
   if (!ran.length) claim('accuracy', undefined, accuracyClaim, undefined, noRun);
 
@@ -269,7 +315,13 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   if (known) {
     for (const r of ran) {
       if (!data.provenance.canonical) {
-        claim('keras-printed', { impl: r.name }, knownClaim(known), undefined, `Keras printed accuracy ${known.printed.accuracy}, loss ${known.printed.loss} on the canonical test set; this run has ${data.provenance.source} data`);
+        claim(
+          'keras-printed',
+          { impl: r.name },
+          knownClaim(known),
+          undefined,
+          `Keras printed accuracy ${known.printed.accuracy}, loss ${known.printed.loss} on the canonical test set; this run has ${data.provenance.source} data`,
+        );
         continue;
       }
       const dLoss = Math.abs(r.loss! - known.printed.loss);
@@ -310,10 +362,27 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   return {
     kind: 'mnist-spec/check',
     schemaVersion: 1,
-    model: { file: opts.model, bytes: bytes.length, sha256: digest, format: model.format, architecture: model.architecture, ...(model.kerasVersion ? { kerasVersion: model.kerasVersion } : {}), inputShape: resolved.inputShape, outputShape: resolved.outputShape, params },
+    model: {
+      file: opts.model,
+      bytes: bytes.length,
+      sha256: digest,
+      format: model.format,
+      architecture: model.architecture,
+      ...(model.kerasVersion ? { kerasVersion: model.kerasVersion } : {}),
+      inputShape: resolved.inputShape,
+      outputShape: resolved.outputShape,
+      params,
+    },
     ...(recipe ? { recipe: { id: recipe.id, title: recipe.title, ...(recipe.printed ? { printed: recipe.printed } : {}) } } : {}),
     ...(known ? { known: { by: known.by, printed: known.printed } } : {}),
-    data: { source: p.source, location: p.location, canonical: p.canonical, ...(p.split ? { split: p.split } : {}), testSamples: p.counts.test, note: dataNote(data) },
+    data: {
+      source: p.source,
+      location: p.location,
+      canonical: p.canonical,
+      ...(p.split ? { split: p.split } : {}),
+      testSamples: p.counts.test,
+      note: dataNote(data),
+    },
     loss,
     implementations: runs,
     claims,

@@ -8,18 +8,23 @@ const DECIMAL_INT = /^(?:0|[1-9]\d*)$/;
 const DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$|^0?\.\d+$/;
 
 /** A whole number in [min, max], written in decimal digits. */
-export const integerArg = (name: string, min: number, max: number) => (v: string): number => {
-  const n = Number(v);
-  if (!DECIMAL_INT.test(v) || !(n >= min && n <= max)) throw new ArgumentError(name, `must be a whole number from ${min} to ${max} in decimal digits, got "${v}"`);
-  return n;
-};
+export const integerArg =
+  (name: string, min: number, max: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!DECIMAL_INT.test(v) || !(n >= min && n <= max))
+      throw new ArgumentError(name, `must be a whole number from ${min} to ${max} in decimal digits, got "${v}"`);
+    return n;
+  };
 
 /** A number > 0 and ≤ max (e.g. seconds), written in decimal (`30`, `2.5`). */
-export const positiveArg = (name: string, max: number) => (v: string): number => {
-  const n = Number(v);
-  if (!DECIMAL.test(v) || !(n > 0 && n <= max)) throw new ArgumentError(name, `must be a positive decimal number up to ${max}, got "${v}"`);
-  return n;
-};
+export const positiveArg =
+  (name: string, max: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!DECIMAL.test(v) || !(n > 0 && n <= max)) throw new ArgumentError(name, `must be a positive decimal number up to ${max}, got "${v}"`);
+    return n;
+  };
 
 /** Seeds: what Rng distinguishes (it keeps the low 32 bits). */
 export const MAX_SEED = 2 ** 32 - 1;

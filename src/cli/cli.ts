@@ -21,7 +21,10 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's own error text (and help after an error) is replaced by the one line of the error policy.
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
-    .addHelpText('after', '\nExit codes: 0 success, 1 a judged failure, 2 bad usage or bad input, 3 internal error, 130 interrupted.\n--debug (anywhere) prints the stack trace of an error.');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success, 1 a judged failure, 2 bad usage or bad input, 3 internal error, 130 interrupted.\n--debug (anywhere) prints the stack trace of an error.',
+    );
   registerData(program);
   registerSummary(program);
   registerReproduce(program);
@@ -46,7 +49,8 @@ export async function runCli(argv: readonly string[], opts: { debug?: boolean } 
     process.exitCode = undefined;
     const ending = endingOf(e, command);
     if (ending.line) process.stderr.write(`mnist-spec: ${ending.line}\n`);
-    if (debug && e instanceof Error && e.stack && ending.code !== 0) process.stderr.write(`${e.stack}\n${e.cause instanceof Error && e.cause.stack ? `caused by: ${e.cause.stack}\n` : ''}`);
+    if (debug && e instanceof Error && e.stack && ending.code !== 0)
+      process.stderr.write(`${e.stack}\n${e.cause instanceof Error && e.cause.stack ? `caused by: ${e.cause.stack}\n` : ''}`);
     return ending.code;
   }
 }

@@ -31,7 +31,10 @@ export interface Ending {
 const MAX_LINE = 1000;
 /** A message as one line: line breaks and other control characters (JSON.parse quotes the bad text) become spaces. */
 const oneLine = (s: string): string => {
-  const line = s.replace(/\p{Cc}+/gu, ' ').replace(/ {2,}/g, ' ').trim();
+  const line = s
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line;
 };
 const COMMANDS = ['data', 'summary', 'reproduce', 'conform', 'check'];

@@ -8,7 +8,8 @@
 const WIDTH = 30;
 
 function formatEta(seconds: number): string {
-  if (seconds > 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  if (seconds > 3600)
+    return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
   if (seconds > 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
   return `${Math.floor(seconds)}s`;
 }
@@ -21,12 +22,7 @@ function formatValue(v: number): string {
   return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
-export function kerasProgbarLine(
-  current: number,
-  target: number,
-  elapsedSeconds: number,
-  values: [name: string, value: number][],
-): string {
+export function kerasProgbarLine(current: number, target: number, elapsedSeconds: number, values: [name: string, value: number][]): string {
   const digits = Math.floor(Math.log10(target)) + 1;
   let bar = `${String(current).padStart(digits)}/${target} [`;
   const progWidth = Math.floor((WIDTH * current) / target);

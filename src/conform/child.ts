@@ -28,25 +28,24 @@ export interface ChildConfig {
 async function main(): Promise<number> {
   const cfg = JSON.parse(process.argv[2] ?? '') as ChildConfig;
   const reporter = fileURLToPath(new URL('./reporter.js', import.meta.url));
-  const vitest = await createVitest(
-    'test',
-    {
-      root: cfg.root,
-      config: cfg.config,
-      watch: false,
-      run: true,
-      passWithNoTests: true,
-      testNamePattern: new RegExp(cfg.testNamePattern),
-      reporters: [[reporter, { file: cfg.results }]],
-      ...(cfg.shard ? { shard: cfg.shard } : {}),
-      ...(cfg.testTimeout ? { testTimeout: cfg.testTimeout } : {}),
-    },
-  );
+  const vitest = await createVitest('test', {
+    root: cfg.root,
+    config: cfg.config,
+    watch: false,
+    run: true,
+    passWithNoTests: true,
+    testNamePattern: new RegExp(cfg.testNamePattern),
+    reporters: [[reporter, { file: cfg.results }]],
+    ...(cfg.shard ? { shard: cfg.shard } : {}),
+    ...(cfg.testTimeout ? { testTimeout: cfg.testTimeout } : {}),
+  });
   try {
     if (cfg.list) {
       const { testModules } = await vitest.collect(cfg.files);
       const lines = testModules.flatMap((m) =>
-        [...m.children.allTests()].map((t) => JSON.stringify({ t: 'listed', file: relative(cfg.root, m.moduleId).split('\\').join('/'), name: t.fullName, spec: t.meta().spec })),
+        [...m.children.allTests()].map((t) =>
+          JSON.stringify({ t: 'listed', file: relative(cfg.root, m.moduleId).split('\\').join('/'), name: t.fullName, spec: t.meta().spec }),
+        ),
       );
       writeFileSync(cfg.results, lines.join('\n') + '\n');
       return 0;

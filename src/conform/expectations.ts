@@ -52,7 +52,8 @@ export function parseExpectations(text: string, file: string): Expectations {
     } catch (err) {
       throw new ArgumentError('--expectations', `${where}: ${(err as ArgumentError).detail}`);
     }
-    if (x.status !== 'fail' && x.status !== 'skip') throw new ArgumentError('--expectations', `${where}: "status" must be "fail" or "skip", got ${JSON.stringify(x.status)}`);
+    if (x.status !== 'fail' && x.status !== 'skip')
+      throw new ArgumentError('--expectations', `${where}: "status" must be "fail" or "skip", got ${JSON.stringify(x.status)}`);
     if (typeof x.reason !== 'string' || !x.reason.trim()) throw new ArgumentError('--expectations', `${where}: every expectation needs a "reason"`);
     return { query: x.query, status: x.status, reason: x.reason.trim() };
   });

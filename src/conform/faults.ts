@@ -101,7 +101,10 @@ export function renderFaultSweep(s: FaultSweep): string {
     '',
     '| faulty implementation | the bug | caught | specs that failed |',
     '| --- | --- | --- | --- |',
-    ...s.verdicts.map((v) => `| \`${v.fault.file}\` | ${v.fault.bug.replace(/\|/g, '\\|')} | ${v.caught ? 'yes' : '**NO**'} | ${v.caughtBy.map((id) => `\`${id}\``).join('<br>') || '—'} |`),
+    ...s.verdicts.map(
+      (v) =>
+        `| \`${v.fault.file}\` | ${v.fault.bug.replace(/\|/g, '\\|')} | ${v.caught ? 'yes' : '**NO**'} | ${v.caughtBy.map((id) => `\`${id}\``).join('<br>') || '—'} |`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -109,11 +109,14 @@ export interface GroupCounter {
 export function querySource(q: string, groups: GroupCounter = { n: 0 }): string {
   const parts = pieces(checkQuery(q));
   if (parts.length === 1) return escape(q);
-  const middle = parts.slice(1, -1).filter(Boolean).map((p) => {
-    const g = `q${groups.n++}`;
-    // Atomic: the lookahead finds the leftmost occurrence and is never re-entered on a later failure.
-    return `(?=(?<${g}>[^ ]*?${escape(p)}))\\k<${g}>`;
-  });
+  const middle = parts
+    .slice(1, -1)
+    .filter(Boolean)
+    .map((p) => {
+      const g = `q${groups.n++}`;
+      // Atomic: the lookahead finds the leftmost occurrence and is never re-entered on a later failure.
+      return `(?=(?<${g}>[^ ]*?${escape(p)}))\\k<${g}>`;
+    });
   return `${escape(parts[0]!)}${middle.join('')}[^ ]*${escape(parts[parts.length - 1]!)}`;
 }
 

@@ -155,7 +155,11 @@ export type Verdict = 'conforms' | 'conforms-partial' | 'does-not-conform' | 'no
 /** A claim a seed notebook printed (`seeds/001_….txt`), rather than a contract or Keras's documentation. */
 export const isNotebookClaim = (s: Pick<SpecResult, 'claim'>): boolean => !!s.claim && /^seeds\/\d{3}_/.test(s.claim.source);
 
-const firstLine = (s: string | undefined): string | undefined => s?.split('\n').find((l) => l.trim())?.trim();
+const firstLine = (s: string | undefined): string | undefined =>
+  s
+    ?.split('\n')
+    .find((l) => l.trim())
+    ?.trim();
 
 /** One reporter line, judged against the expectations. */
 export function toSpecResult(line: ResultLine, expectations?: Expectations): SpecResult {
@@ -240,7 +244,13 @@ export function summarize(specs: readonly SpecResult[], strict = false, runError
   const ok = !failed && s.pass + s.warn > 0;
   const notebook = specs.filter(isNotebookClaim);
   const notebookClaims = { judged: notebook.filter((x) => x.status !== 'skip').length, total: notebook.length };
-  const verdict: Verdict = failed ? 'does-not-conform' : !ok ? 'nothing-judged' : notebookClaims.judged < notebookClaims.total ? 'conforms-partial' : 'conforms';
+  const verdict: Verdict = failed
+    ? 'does-not-conform'
+    : !ok
+      ? 'nothing-judged'
+      : notebookClaims.judged < notebookClaims.total
+        ? 'conforms-partial'
+        : 'conforms';
   return { ...s, ok, judged: s.total - s.skip, notebookClaims, verdict, runErrors };
 }
 
@@ -268,7 +278,10 @@ export function mergeReports(reports: readonly ConformanceReport[], strict = fal
   const specs = sortSpecs([...byName.values()]);
   const first = reports.find((r) => r.implementation.backend) ?? reports[0]!;
   const started = reports.map((r) => r.run.startedAt).sort()[0]!;
-  const finished = reports.map((r) => r.run.finishedAt).sort().pop()!;
+  const finished = reports
+    .map((r) => r.run.finishedAt)
+    .sort()
+    .pop()!;
   return {
     ...first,
     data: reports.find((r) => r.data.full)?.data ?? first.data,
@@ -283,7 +296,11 @@ export function mergeReports(reports: readonly ConformanceReport[], strict = fal
       watchdogKills: reports.reduce((a, r) => a + r.run.watchdogKills, 0),
       errors: reports.flatMap((r) => r.run.errors),
     },
-    summary: summarize(specs, strict, reports.reduce((a, r) => a + r.run.errors.length, 0)),
+    summary: summarize(
+      specs,
+      strict,
+      reports.reduce((a, r) => a + r.run.errors.length, 0),
+    ),
     specs,
   };
 }

@@ -62,7 +62,9 @@ export default class ConformReporter implements Reporter {
     if (test.options.mode !== 'run') return;
     const result = test.result();
     const state: SpecState = result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : result.state === 'skipped' ? 'skipped' : 'pending';
-    const errors = (result.errors ?? []).slice(0, 20).map((e) => capText([e.message, e.diff ? `\n${e.diff}` : '', e.stack ? `\n${e.stack}` : ''].join(''), MAX_ERROR_TEXT));
+    const errors = (result.errors ?? [])
+      .slice(0, 20)
+      .map((e) => capText([e.message, e.diff ? `\n${e.diff}` : '', e.stack ? `\n${e.stack}` : ''].join(''), MAX_ERROR_TEXT));
     const line: ResultLine = {
       t: 'result',
       name: nameOf(test),

@@ -30,7 +30,16 @@ import type { SpecRecordLike } from '../harness/record.js';
 import { locateSpecFile } from '../harness/ids.js';
 import type { ReporterLine, ResultLine } from './protocol.js';
 import { matchesQuery, queryReachesPrefix, testNamePattern } from './query.js';
-import { REPORT_KIND, REPORT_SCHEMA_VERSION, sortSpecs, summarize, toSpecResult, type BrowserSection, type ConformanceReport, type ImplementationSection } from './report.js';
+import {
+  REPORT_KIND,
+  REPORT_SCHEMA_VERSION,
+  sortSpecs,
+  summarize,
+  toSpecResult,
+  type BrowserSection,
+  type ConformanceReport,
+  type ImplementationSection,
+} from './report.js';
 
 /** The package root: where spec/, vitest.config.ts and dist/ are (this file is src/conform or dist/conform). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
@@ -67,7 +76,18 @@ export type Progress =
   | { kind: 'planned'; total: number }
   | { kind: 'start'; name: string }
   // loss and acc come from JSON: a NaN (a float16 training that diverged) arrives as null.
-  | { kind: 'train'; name: string; epoch: number; epochs: number; seen: number; total: number; loss: number | null; acc: number | null; epochEnd?: boolean; valAcc?: number | null }
+  | {
+      kind: 'train';
+      name: string;
+      epoch: number;
+      epochs: number;
+      seen: number;
+      total: number;
+      loss: number | null;
+      acc: number | null;
+      epochEnd?: boolean;
+      valAcc?: number | null;
+    }
   | { kind: 'result'; result: ReturnType<typeof toSpecResult> }
   | { kind: 'watchdog'; name: string; seconds: number };
 
@@ -193,12 +213,18 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
     const shipped = isShipped(given);
     if (!browser && runsIn(given) === 'browser') throw new ArgumentError('--browser', `${given} runs in a browser page: add --browser chromium`);
     if (browser && ((shipped && runsIn(given) !== 'browser') || isExecSpec(given))) {
-      throw new ArgumentError('--browser', `${given} does not run in a browser page: --browser takes a browser implementation (${SHIPPED_IMPLEMENTATIONS.filter((n) => runsIn(n) === 'browser').join(', ')}) or a module path`);
+      throw new ArgumentError(
+        '--browser',
+        `${given} does not run in a browser page: --browser takes a browser implementation (${SHIPPED_IMPLEMENTATIONS.filter((n) => runsIn(n) === 'browser').join(', ')}) or a module path`,
+      );
     }
     // An exec: command runs in the spec runner's workers: its program is checked here and its directory pinned to ours.
     const modulePath = shipped ? given : isExecSpec(given) ? execSpecForRunner(given) : resolve(given);
     if (!shipped && !isExecSpec(given) && !existsSync(modulePath)) {
-      throw new ArgumentError('--impl', `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor an existing module path`);
+      throw new ArgumentError(
+        '--impl',
+        `"${given}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor an existing module path`,
+      );
     }
     return { given, modulePath, name: implementationName(modulePath) };
   });
@@ -217,7 +243,9 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   const childTmp = join(scratch, 'tmp');
   mkdirSync(childTmp);
   // A JSON array when an exec: command (which may hold commas) is among them.
-  const implList = targets.some((t) => isExecSpec(t.modulePath)) ? JSON.stringify(targets.map((t) => t.modulePath)) : targets.map((t) => t.modulePath).join(',');
+  const implList = targets.some((t) => isExecSpec(t.modulePath))
+    ? JSON.stringify(targets.map((t) => t.modulePath))
+    : targets.map((t) => t.modulePath).join(',');
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), TMPDIR: childTmp, TMP: childTmp, TEMP: childTmp, [ENV.impl]: implList, [ENV.tier]: tier };
   if (opts.data === 'embedded') delete env[ENV.mnistDir];
   else if (opts.data) env[ENV.mnistDir] = resolve(opts.data);
@@ -256,13 +284,21 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
         ...(opts.shard ? { shard: opts.shard } : {}),
         ...(opts.specTimeoutMs ? { testTimeout: opts.specTimeoutMs } : {}),
       };
-      const a = await runAttempt(child, cfg, { ...env, [ENV.events]: events, [ENV.results]: results }, graceMs, (p) => {
-        if (p.kind === 'collected') {
-          const before = plannedNames.size;
-          for (const n of p.names) plannedNames.add(n);
-          if (plannedNames.size !== before) opts.onProgress?.({ kind: 'planned', total: plannedNames.size });
-        } else opts.onProgress?.(p);
-      }, implEvents, opts.expectations);
+      const a = await runAttempt(
+        child,
+        cfg,
+        { ...env, [ENV.events]: events, [ENV.results]: results },
+        graceMs,
+        (p) => {
+          if (p.kind === 'collected') {
+            const before = plannedNames.size;
+            for (const n of p.names) plannedNames.add(n);
+            if (plannedNames.size !== before) opts.onProgress?.({ kind: 'planned', total: plannedNames.size });
+          } else opts.onProgress?.(p);
+        },
+        implEvents,
+        opts.expectations,
+      );
       for (const r of a.results) done.set(r.name, r);
       runErrors.push(...a.moduleErrors, ...a.runErrors);
       if (a.hung) {
@@ -285,7 +321,8 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
         if (attempt > 50) throw new Error('conform: the watchdog had to restart the runner more than 50 times');
         continue;
       }
-      if (a.exitCode !== 0 && !a.runEnded) runErrors.push(`the spec runner exited with code ${a.exitCode}: ${a.stderr.trim().split('\n').slice(-15).join('\n')}`);
+      if (a.exitCode !== 0 && !a.runEnded)
+        runErrors.push(`the spec runner exited with code ${a.exitCode}: ${a.stderr.trim().split('\n').slice(-15).join('\n')}`);
       // Specs collected to run that never reported: their worker died.
       for (const [n, file] of a.collected) {
         if (done.has(n) || synthetic.some((s) => s.name === n)) continue;
@@ -308,7 +345,13 @@ export async function runConformanceOfMany(opts: Omit<ConformOptions, 'impl'> & 
   for (const t of targets) {
     const mine = all.filter((l) => l.name.startsWith(`${t.name} > `));
     const specs = sortSpecs(mine.map((l) => toSpecResult(l, opts.expectations)));
-    const implementation = await implementationSection(t.name, t.given, t.modulePath, implEvents.filter((e) => e.name === t.name), browser);
+    const implementation = await implementationSection(
+      t.name,
+      t.given,
+      t.modulePath,
+      implEvents.filter((e) => e.name === t.name),
+      browser,
+    );
     reports.push({
       kind: REPORT_KIND,
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -391,7 +434,10 @@ async function implementationSection(
 function precisionSection(declared: string | undefined): Pick<ImplementationSection, 'precision' | 'profile'> {
   try {
     const p = profileOf(declared as never);
-    return { precision: { value: p.precision, declared: declared !== undefined }, profile: { precision: p.precision, summary: p.summary, tolerances: profileRows(p) } };
+    return {
+      precision: { value: p.precision, declared: declared !== undefined },
+      profile: { precision: p.precision, summary: p.summary, tolerances: profileRows(p) },
+    };
   } catch {
     return {};
   }

@@ -21,23 +21,41 @@ const num: Check = (v, at) => void ((typeof v === 'number' && Number.isFinite(v)
 const strOrNull: Check = (v, at) => void (v === null || typeof v === 'string' || fail(at, 'a string or null'));
 const bool: Check = (v, at) => void (typeof v === 'boolean' || fail(at, 'true or false'));
 const obj: Check = (v, at) => void (isObject(v) || fail(at, 'an object'));
-const optional = (c: Check): Check => (v, at) => void (v === undefined || c(v, at));
-const arrayOf = (c: Check, max = 1_000_000): Check => (v, at) => {
-  if (!Array.isArray(v)) return fail(at, 'an array');
-  if (v.length > max) fail(at, `at most ${max} entries`);
-  v.forEach((x, i) => c(x, `${at}[${i}]`));
-};
-const oneOf = (values: readonly string[]): Check => (v, at) => void (values.includes(v as string) || fail(at, `one of ${values.join(', ')}`));
-const shape = (fields: Record<string, Check>): Check => (v, at) => {
-  if (!isObject(v)) return fail(at, 'an object');
-  for (const [k, c] of Object.entries(fields)) c(v[k], `${at}.${k}`);
-};
+const optional =
+  (c: Check): Check =>
+  (v, at) =>
+    void (v === undefined || c(v, at));
+const arrayOf =
+  (c: Check, max = 1_000_000): Check =>
+  (v, at) => {
+    if (!Array.isArray(v)) return fail(at, 'an array');
+    if (v.length > max) fail(at, `at most ${max} entries`);
+    v.forEach((x, i) => c(x, `${at}[${i}]`));
+  };
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v, at) =>
+    void (values.includes(v as string) || fail(at, `one of ${values.join(', ')}`));
+const shape =
+  (fields: Record<string, Check>): Check =>
+  (v, at) => {
+    if (!isObject(v)) return fail(at, 'an object');
+    for (const [k, c] of Object.entries(fields)) c(v[k], `${at}.${k}`);
+  };
 
 const claim: Check = (v, at) => void (v === null || shape({ source: str, quote: str })(v, at));
 
 /** A report from before the metadata was structured carries `stochastic` as its `why` text. */
 const stochastic: Check = (v, at) =>
-  void (typeof v === 'string' || shape({ why: str, method: optional(str), falseFailure: optional(num), calibrations: optional(arrayOf(shape({ implementation: str, data: str, seeds: num }))) })(v, at));
+  void (
+    typeof v === 'string' ||
+    shape({
+      why: str,
+      method: optional(str),
+      falseFailure: optional(num),
+      calibrations: optional(arrayOf(shape({ implementation: str, data: str, seeds: num }))),
+    })(v, at)
+  );
 
 const placement = shape({
   quantity: str,
@@ -143,7 +161,13 @@ export const vitestJsonShape: Check = shape({
     shape({
       name: str,
       assertionResults: arrayOf(
-        shape({ ancestorTitles: arrayOf(str), title: str, status: str, duration: (v, at) => void (v === undefined || v === null || num(v, at)), failureMessages: optional(arrayOf(str)) }),
+        shape({
+          ancestorTitles: arrayOf(str),
+          title: str,
+          status: str,
+          duration: (v, at) => void (v === undefined || v === null || num(v, at)),
+          failureMessages: optional(arrayOf(str)),
+        }),
       ),
     }),
   ),

@@ -47,7 +47,8 @@ let data: MnistData | undefined;
 function digitsDir(): string {
   const pkg = createRequire(import.meta.url).resolve('mnist/package.json');
   const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string };
-  if (`mnist@${version}` !== EMBEDDED_PACKAGE) throw new DataFormatError(pkg, 'version', `mnist@${version} is installed; the embedded data is ${EMBEDDED_PACKAGE}`);
+  if (`mnist@${version}` !== EMBEDDED_PACKAGE)
+    throw new DataFormatError(pkg, 'version', `mnist@${version} is installed; the embedded data is ${EMBEDDED_PACKAGE}`);
   return join(dirname(pkg), 'src', 'digits');
 }
 

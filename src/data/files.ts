@@ -32,7 +32,8 @@ export async function readIdxFile(path: string, argument: string): Promise<IdxFi
     throw fsArgumentError(argument, path, e);
   });
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    if (size > MAX_DECODED_BYTES) throw new DataFormatError(path, 'gzip', `the compressed file is ${size} bytes, more than the ${MAX_DECODED_BYTES} any MNIST array decodes to`);
+    if (size > MAX_DECODED_BYTES)
+      throw new DataFormatError(path, 'gzip', `the compressed file is ${size} bytes, more than the ${MAX_DECODED_BYTES} any MNIST array decodes to`);
     return readGzipIdx(path, size);
   }
   const h = parseIdxHeader(head, path, size);

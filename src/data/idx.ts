@@ -65,7 +65,9 @@ export function parseIdxHeader(bytes: Uint8Array, file: string, total = bytes.le
     throw new DataFormatError(
       file,
       'dtype',
-      name ? `IDX type 0x${dtype.toString(16).padStart(2, '0')} (${name}) is not supported; MNIST is 0x08 (unsigned byte)` : `unknown IDX type 0x${dtype.toString(16).padStart(2, '0')}`,
+      name
+        ? `IDX type 0x${dtype.toString(16).padStart(2, '0')} (${name}) is not supported; MNIST is 0x08 (unsigned byte)`
+        : `unknown IDX type 0x${dtype.toString(16).padStart(2, '0')}`,
     );
   }
   const ndim = bytes[3]!;

@@ -107,7 +107,7 @@ class HeaderParser {
   }
 }
 
-const pyRepr = (v: PyValue | undefined): string => (v instanceof Map ? '{...}' : JSON.stringify(v) ?? 'nothing');
+const pyRepr = (v: PyValue | undefined): string => (v instanceof Map ? '{...}' : (JSON.stringify(v) ?? 'nothing'));
 
 /** Decode a .npy file holding a C-order uint8 array. `file` names it in errors. */
 export function decodeNpy(bytes: Uint8Array, file: string): U8Tensor {

@@ -56,7 +56,11 @@ export function decodeNpz<N extends string>(bytes: Uint8Array, file: string, nam
     const crc = crc32(data);
     if (crc !== d.crc) {
       const hex = (n: number): string => n.toString(16).padStart(8, '0');
-      throw new DataFormatError(file, member, `CRC-32 ${hex(crc)} does not match the ${hex(d.crc)} its entry declares (a damaged member, or one whose declared size cut it short)`);
+      throw new DataFormatError(
+        file,
+        member,
+        `CRC-32 ${hex(crc)} does not match the ${hex(d.crc)} its entry declares (a damaged member, or one whose declared size cut it short)`,
+      );
     }
     try {
       out[name] = decodeNpy(data, member);

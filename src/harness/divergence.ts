@@ -57,7 +57,13 @@ export interface Divergence {
   summary: string;
 }
 
-export async function firstDivergence(impl: Implementation, arch: Architecture, weights: readonly F32Tensor[], all: F32Tensor, relative = DIVERGENCE_RELATIVE): Promise<Divergence> {
+export async function firstDivergence(
+  impl: Implementation,
+  arch: Architecture,
+  weights: readonly F32Tensor[],
+  all: F32Tensor,
+  relative = DIVERGENCE_RELATIVE,
+): Promise<Divergence> {
   const c = chain(arch);
   if (!c) return { layers: [], summary: 'diverging layer not located: the model is not a chain of layers' };
   const real = impl instanceof LazyImplementation ? await impl.load() : impl;
@@ -95,7 +101,11 @@ export async function firstDivergence(impl: Implementation, arch: Architecture, 
         }
         Object.assign(row, { maxAbs, scale });
         if (maxAbs > relative * scale) {
-          return { layer: row, layers, summary: `diverges at ${l.name} (layer ${k} of ${named.length}, ${l.type}): max |Δ| ${maxAbs.toPrecision(2)} against outputs up to ${scale.toPrecision(3)}` };
+          return {
+            layer: row,
+            layers,
+            summary: `diverges at ${l.name} (layer ${k} of ${named.length}, ${l.type}): max |Δ| ${maxAbs.toPrecision(2)} against outputs up to ${scale.toPrecision(3)}`,
+          };
         }
       } finally {
         model.dispose();

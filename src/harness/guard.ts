@@ -64,7 +64,8 @@ export function guardModel(model: Model, arch: Architecture, impl: string): Mode
     },
     async getWeights(): Promise<NamedWeight[]> {
       const weights = await model.getWeights();
-      if (weights.length !== weightSpecs.length) throw new ContractError(`${impl}: getWeights() returned ${weights.length} tensors, expected ${weightSpecs.length}`);
+      if (weights.length !== weightSpecs.length)
+        throw new ContractError(`${impl}: getWeights() returned ${weights.length} tensors, expected ${weightSpecs.length}`);
       weights.forEach((w, i) => checkF32(`${impl}: getWeights()[${i}] (${weightSpecs[i]!.layer}/${weightSpecs[i]!.name})`, w.tensor, weightSpecs[i]!.shape));
       return weights;
     },
@@ -122,7 +123,10 @@ async function observedFit(model: Model, x: F32Tensor, y: F32Tensor, config: Fit
     spec.fits = (spec.fits ?? 0) + 1;
     if (spec.histories.length < MAX_HISTORIES) {
       const { validationData: _omit, ...rest } = config;
-      spec.histories.push({ config: { ...rest, ...(config.validationData ? { validationData: `${config.validationData.x.shape[0]} samples` } : {}) }, history });
+      spec.histories.push({
+        config: { ...rest, ...(config.validationData ? { validationData: `${config.validationData.x.shape[0]} samples` } : {}) },
+        history,
+      });
       spec.attach('histories', spec.histories);
     }
     spec.attach('fits', spec.fits);

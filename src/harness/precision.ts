@@ -12,7 +12,10 @@ export type { PrecisionProfile, Tolerance } from '../golden/tolerances.js';
 export function profileOf(precision: Precision | undefined): PrecisionProfile {
   const name = precision ?? 'float32';
   const profile = (PRECISION_PROFILES as Record<string, PrecisionProfile | undefined>)[name];
-  if (!profile) throw new ContractError(`info().precision is ${JSON.stringify(precision)}: the suite knows ${Object.keys(PRECISION_PROFILES).join(', ')} (absent means float32)`);
+  if (!profile)
+    throw new ContractError(
+      `info().precision is ${JSON.stringify(precision)}: the suite knows ${Object.keys(PRECISION_PROFILES).join(', ')} (absent means float32)`,
+    );
   return profile;
 }
 

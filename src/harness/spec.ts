@@ -85,7 +85,10 @@ function locate(fileUrl: string, kind: SpecKind): string | undefined {
   try {
     const where = locateSpecFile(path);
     if (where.kind !== kind) {
-      invalid(path, `${path}: ${kind === 'conformance' ? 'conformanceSpecs' : 'suiteSpecs'} used in spec/${where.kind}/: a file under spec/conformance/ judges implementations, one under spec/suite/ the suite itself`);
+      invalid(
+        path,
+        `${path}: ${kind === 'conformance' ? 'conformanceSpecs' : 'suiteSpecs'} used in spec/${where.kind}/: a file under spec/conformance/ judges implementations, one under spec/suite/ the suite itself`,
+      );
       return undefined;
     }
     return where.prefix;
@@ -142,7 +145,9 @@ async function announce(impl: Implementation): Promise<void> {
 
 /** JSON-safe copy for artifacts: typed arrays become arrays. */
 function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v)));
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v)),
+  );
 }
 
 function register(kind: SpecKind, prefix: string, decl: SpecDecl, impl: Implementation | undefined, fn: SpecFn<SpecContext>): void {
@@ -156,7 +161,8 @@ function register(kind: SpecKind, prefix: string, decl: SpecDecl, impl: Implemen
   if (problem) return invalid(id, `spec ${id}: ${problem}`);
   const unknown = unknownBehaviours(decl.judges ?? []);
   if (unknown.length) return invalid(id, `spec ${id}: judges unknown behaviours ${unknown.join(', ')} (src/harness/contract.ts)`);
-  if (kind === 'conformance' && !decl.judges?.length) return invalid(id, `spec ${id}: a conformance spec names the behaviours it judges (judges: src/harness/contract.ts)`);
+  if (kind === 'conformance' && !decl.judges?.length)
+    return invalid(id, `spec ${id}: a conformance spec names the behaviours it judges (judges: src/harness/contract.ts)`);
   const key = `${impl?.name ?? ''}|${id}`;
   if (registered.has(key)) return invalid(id, `spec ${id} is registered twice${impl ? ` for ${impl.name}` : ''}: ids must be unique`);
   registered.add(key);

@@ -35,7 +35,8 @@ export function skipReason(tier: Tier, needs: SpecNeeds, impl: Implementation | 
     const train = impl.capabilities.train;
     if (!train) return `implementation "${impl.name}" is inference-only (no train capability)`;
     if (typeof needs.train === 'object') {
-      if (needs.train.optimizer && !train.optimizers.includes(needs.train.optimizer)) return `implementation "${impl.name}" does not declare optimizer ${needs.train.optimizer}`;
+      if (needs.train.optimizer && !train.optimizers.includes(needs.train.optimizer))
+        return `implementation "${impl.name}" does not declare optimizer ${needs.train.optimizer}`;
       if (needs.train.loss && !train.losses.includes(needs.train.loss)) return `implementation "${impl.name}" does not declare loss ${needs.train.loss}`;
     }
   }

@@ -77,7 +77,6 @@ export interface BuildOptions {
   seed?: number;
 }
 
-
 /** One weight tensor with its Keras identity: `dense_1/kernel:0` is { layer: 'dense_1', name: 'kernel' }. */
 export interface NamedWeight {
   layer: string;

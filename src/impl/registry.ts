@@ -92,14 +92,14 @@ export const SHIPPED: readonly ShippedImplementation[] = [
   {
     name: 'pytorch',
     runsIn: 'process',
-    summary: 'the notebooks\' models in PyTorch (python3-torch) with Keras\'s semantics, judged through the process protocol',
+    summary: "the notebooks' models in PyTorch (python3-torch) with Keras's semantics, judged through the process protocol",
     roles: ['reference-report'],
     load: () => import('./pytorch/index.js'),
   },
   {
     name: 'pytorch-defaults',
     runsIn: 'process',
-    summary: 'the same PyTorch code with PyTorch\'s own defaults (init, optimizers, batch norm, loss): the commonest porting mistake, shipped to be caught',
+    summary: "the same PyTorch code with PyTorch's own defaults (init, optimizers, batch norm, loss): the commonest porting mistake, shipped to be caught",
     roles: ['caught-example'],
     load: () => import('./pytorch/defaults.js'),
   },
@@ -109,7 +109,7 @@ export const SHIPPED: readonly ShippedImplementation[] = [
   // training gives NaN), its report in reports/tfjs-webgl-f16/ shows where; onnxruntime-web-webgpu's is not kept yet.
   {
     name: 'tfjs-wasm',
-    summary: 'TensorFlow.js on WebAssembly in a browser page (SIMD, threads when cross-origin isolated): the Node reference\'s model code',
+    summary: "TensorFlow.js on WebAssembly in a browser page (SIMD, threads when cross-origin isolated): the Node reference's model code",
     roles: ['reference-report'],
     runsIn: 'browser',
     page: 'tfjs-wasm',
@@ -123,28 +123,29 @@ export const SHIPPED: readonly ShippedImplementation[] = [
   },
   {
     name: 'tfjs-webgl-f16',
-    summary: 'TensorFlow.js on WebGL 2 told to store every intermediate in float16 textures (WEBGL_FORCE_F16_TEXTURES), as on GPUs without float32 render targets: judged with the float16 profile',
+    summary:
+      'TensorFlow.js on WebGL 2 told to store every intermediate in float16 textures (WEBGL_FORCE_F16_TEXTURES), as on GPUs without float32 render targets: judged with the float16 profile',
     roles: [],
     runsIn: 'browser',
     page: 'tfjs-webgl-f16',
   },
   {
     name: 'tfjs-webgpu',
-    summary: 'TensorFlow.js on WebGPU in a browser page, where the browser offers an adapter (headless Chromium: SwiftShader\'s Vulkan)',
+    summary: "TensorFlow.js on WebGPU in a browser page, where the browser offers an adapter (headless Chromium: SwiftShader's Vulkan)",
     roles: ['reference-report'],
     runsIn: 'browser',
     page: 'tfjs-webgpu',
   },
   {
     name: 'onnxruntime-web',
-    summary: 'inference only: the exported ONNX model run by onnxruntime-web\'s WebAssembly execution provider in a browser page',
+    summary: "inference only: the exported ONNX model run by onnxruntime-web's WebAssembly execution provider in a browser page",
     roles: ['reference-report'],
     runsIn: 'browser',
     page: 'onnxruntime-web',
   },
   {
     name: 'onnxruntime-web-webgpu',
-    summary: 'inference only: onnxruntime-web\'s WebGPU execution provider (JSEP) in a browser page, where the browser offers an adapter',
+    summary: "inference only: onnxruntime-web's WebGPU execution provider (JSEP) in a browser page, where the browser offers an adapter",
     roles: [],
     runsIn: 'browser',
     page: 'onnxruntime-web-webgpu',
@@ -167,7 +168,8 @@ export function runsIn(name: string): RunsIn | undefined {
 export const BROWSER_IMPLEMENTATIONS: readonly BrowserShipped[] = SHIPPED.filter((s): s is BrowserShipped => s.runsIn === 'browser');
 
 export function checkBrowser(browser: string): BrowserName {
-  if (!(BROWSERS as readonly string[]).includes(browser)) throw new ArgumentError('--browser', `"${browser}" is not a browser this suite drives (${BROWSERS.join(', ')})`);
+  if (!(BROWSERS as readonly string[]).includes(browser))
+    throw new ArgumentError('--browser', `"${browser}" is not a browser this suite drives (${BROWSERS.join(', ')})`);
   return browser as BrowserName;
 }
 
@@ -219,7 +221,10 @@ export async function loadImplementation(nameOrPath: string, options: LoadOption
   if (options.browser !== undefined || entry?.runsIn === 'browser') {
     checkBrowser(options.browser ?? 'chromium');
     if ((entry && entry.runsIn !== 'browser') || isExecSpec(nameOrPath)) {
-      throw new ArgumentError('--browser', `${nameOrPath} runs in ${entry?.runsIn === 'node' ? 'Node' : 'a process of its own'}, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`);
+      throw new ArgumentError(
+        '--browser',
+        `${nameOrPath} runs in ${entry?.runsIn === 'node' ? 'Node' : 'a process of its own'}, not in a browser page: the browser implementations are ${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}, or a module path`,
+      );
     }
     // The browser layer, loaded lazily like the implementations: a Node-only run never imports playwright or esbuild.
     const { openBrowserImplementation } = await import('../browser/page-implementation.js');
@@ -240,7 +245,10 @@ export async function loadImplementation(nameOrPath: string, options: LoadOption
       throw new ArgumentError('--impl', `cannot load module ${nameOrPath}: ${(e as Error).message}`);
     }
   } else {
-    throw new ArgumentError('--impl', `"${nameOrPath}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor a module path`);
+    throw new ArgumentError(
+      '--impl',
+      `"${nameOrPath}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor a module path`,
+    );
   }
   let impl = mod.default;
   if (typeof impl === 'function') impl = await (impl as () => unknown)();

@@ -122,7 +122,13 @@ function layerSpec(r: ConfigReader, cls: string, name: string, c: Json, where: s
     case 'MaxPooling2D': {
       channelsLast();
       const poolSize = r.pair(c.pool_size ?? [2, 2], `${where}.pool_size`);
-      return { type: 'MaxPooling2D', name, poolSize, strides: c.strides === undefined || c.strides === null ? poolSize : r.pair(c.strides, `${where}.strides`), padding: padding() };
+      return {
+        type: 'MaxPooling2D',
+        name,
+        poolSize,
+        strides: c.strides === undefined || c.strides === null ? poolSize : r.pair(c.strides, `${where}.strides`),
+        padding: padding(),
+      };
     }
     case 'BatchNormalization': {
       // Without center or scale Keras stores fewer weights; our layer always has all four.
@@ -155,7 +161,7 @@ function rawLayer(r: ConfigReader, v: unknown, where: string, functional: boolea
   const o = r.object(v, where);
   const cls = r.string(o.class_name, `${where}.class_name`);
   const config = r.object(o.config, `${where}.config`);
-  const name = r.string(functional ? o.name ?? config.name : config.name, `${where}.config.name`);
+  const name = r.string(functional ? (o.name ?? config.name) : config.name, `${where}.config.name`);
   if (!/^[A-Za-z0-9_.\-/]{1,200}$/.test(name)) throw r.bad(`${where}.config.name`, `not a usable layer name: ${JSON.stringify(name).slice(0, 80)}`);
   const inbound: string[] = [];
   if (functional) {
@@ -208,7 +214,8 @@ export function architectureFromKerasConfig(json: unknown, file: string): Archit
     const outputName = endpoint('output_layers');
     const inputs = raws.filter((l) => l.cls === 'InputLayer');
     const input = inputs.find((l) => l.name === inputName);
-    if (!input || inputs.length !== 1) throw r.bad('config.input_layers', `expected one InputLayer named "${inputName}", found ${inputs.map((l) => l.name).join(', ') || 'none'}`);
+    if (!input || inputs.length !== 1)
+      throw r.bad('config.input_layers', `expected one InputLayer named "${inputName}", found ${inputs.map((l) => l.name).join(', ') || 'none'}`);
     const shape = r.inputShape(input.config, `${input.where}.config`);
     if (!shape) throw r.bad(`${input.where}.config`, 'InputLayer without batch_input_shape');
     const layers = raws
@@ -238,6 +245,7 @@ function checkShapes(r: ConfigReader, arch: Architecture): void {
     if (l.type !== 'BatchNormalization') continue;
     const axis = r.bnAxes.get(l.name) ?? -1;
     // Keras counts the batch axis: the channels axis of an input of rank k (batch excluded) is k, or -1.
-    if (axis !== -1 && axis !== l.inputShape.length) throw r.unsupported(l.name, 'BatchNormalization', `normalizes axis ${axis}; only the channels axis (-1) is supported`);
+    if (axis !== -1 && axis !== l.inputShape.length)
+      throw r.unsupported(l.name, 'BatchNormalization', `normalizes axis ${axis}; only the channels axis (-1) is supported`);
   }
 }

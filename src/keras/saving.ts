@@ -82,7 +82,8 @@ function weightsLayers(file: string, root: H5Group, prefix: string): KerasWeight
       weights: weightNames.map((w) => {
         const field = `${where}/${w}`;
         const ds = h5Get(g, w);
-        if (ds?.kind !== 'dataset') throw new DataFormatError(file, field, `weight_names lists "${w}", but there is no such dataset${ds?.kind === 'other' ? ` (${ds.what})` : ''}`);
+        if (ds?.kind !== 'dataset')
+          throw new DataFormatError(file, field, `weight_names lists "${w}", but there is no such dataset${ds?.kind === 'other' ? ` (${ds.what})` : ''}`);
         if (!ds.data) throw new DataFormatError(file, field, `${ds.unread ?? 'no data'} (${ds.dtype.class}, shape ${shapeString(ds.shape)})`);
         // Keras weights are float32; a float64 file (K.set_floatx('float64')) loads as Keras casts it.
         if (!(ds.data instanceof Float32Array || ds.data instanceof Float64Array)) {
@@ -151,7 +152,11 @@ export function kerasWeightsFor(h5: KerasH5, arch: Architecture): F32Tensor[] {
       const w = saved.weights[i]!;
       const same = w.tensor.shape.length === spec.shape.length && w.tensor.shape.every((d, j) => d === spec.shape[j]);
       if (!same) {
-        throw new DataFormatError(h5.file, w.path, `shape ${shapeString(w.tensor.shape)}, where layer "${layer.name}" expects ${spec.name} ${shapeString(spec.shape)}`);
+        throw new DataFormatError(
+          h5.file,
+          w.path,
+          `shape ${shapeString(w.tensor.shape)}, where layer "${layer.name}" expects ${spec.name} ${shapeString(spec.shape)}`,
+        );
       }
       return w.tensor;
     });
@@ -162,10 +167,14 @@ export function kerasWeightsFor(h5: KerasH5, arch: Architecture): F32Tensor[] {
  * A Keras .h5 as an architecture and its weights: a full model brings its own architecture; a weights-only
  * file needs `arch` (as Keras's `load_weights` needs the model built first).
  */
-export async function loadKerasH5(bytes: Uint8Array, fileName: string, arch?: Architecture, options?: ReadHdf5Options): Promise<ImportedModel & { h5: KerasH5 }> {
+export async function loadKerasH5(
+  bytes: Uint8Array,
+  fileName: string,
+  arch?: Architecture,
+  options?: ReadHdf5Options,
+): Promise<ImportedModel & { h5: KerasH5 }> {
   const h5 = await readKerasH5(bytes, fileName, options);
   const use = h5.arch ?? arch;
   if (!use) throw new ArgumentError('arch', `${fileName} holds weights only (model.save_weights, no model_config): name the architecture they belong to`);
   return { arch: use, weights: kerasWeightsFor(h5, use), h5 };
 }
-

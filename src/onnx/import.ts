@@ -56,7 +56,23 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportedModel {
 }
 
 const ACTIVATIONS: Record<string, ActivationName> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax' };
-const HANDLED = new Set(['Identity', 'Dropout', 'Transpose', 'Gemm', 'MatMul', 'Conv', 'BatchNormalization', 'Mul', 'MaxPool', 'Relu', 'Sigmoid', 'Tanh', 'Softmax', 'Flatten', 'Reshape']);
+const HANDLED = new Set([
+  'Identity',
+  'Dropout',
+  'Transpose',
+  'Gemm',
+  'MatMul',
+  'Conv',
+  'BatchNormalization',
+  'Mul',
+  'MaxPool',
+  'Relu',
+  'Sigmoid',
+  'Tanh',
+  'Softmax',
+  'Flatten',
+  'Reshape',
+]);
 const SUPPORTED_OPS = `${[...HANDLED].join(', ')}, Add (a Dense bias after MatMul, a shift after a per-channel Mul), Constant`;
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const NCHW = [0, 3, 1, 2];
@@ -95,7 +111,10 @@ const DEFAULT_NAME = new RegExp(`^(${LAYER_TYPES.map(snakeCase).join('|')})(_\\d
  * and tensors by the TF scope path, whose layer is the innermost default-looking scope, else the parent.
  */
 function scopeOf(path: string | null | undefined): string | undefined {
-  const scopes = (path ?? '').split('/').slice(0, -1).filter((s) => NAME.test(s));
+  const scopes = (path ?? '')
+    .split('/')
+    .slice(0, -1)
+    .filter((s) => NAME.test(s));
   return scopes.findLast((s) => DEFAULT_NAME.test(s)) ?? scopes[scopes.length - 1];
 }
 
@@ -212,7 +231,9 @@ class GraphReader {
         throw this.bad('graph', `tensor "${current}" feeds no node and is not the graph output "${output}"`);
       }
       if (users.length > 1 || current === output) {
-        throw new UnsupportedError(`${this.file}: tensor "${current}" branches (read by ${users.map((u) => `"${this.label(u)}"`).join(', ')}${current === output ? ' and the graph output' : ''}): only a single chain of layers is supported`);
+        throw new UnsupportedError(
+          `${this.file}: tensor "${current}" branches (read by ${users.map((u) => `"${this.label(u)}"`).join(', ')}${current === output ? ' and the graph output' : ''}): only a single chain of layers is supported`,
+        );
       }
       const n = users[0]!;
       if (this.visited.has(n)) throw this.bad(this.nodeField(n), 'the graph has a cycle through this node');
@@ -418,7 +439,10 @@ class GraphReader {
     const add = this.soleConsumer(out);
     const other = add?.input?.[0] === out ? 1 : 0;
     if (!add || add.opType !== 'Add' || add.domain || add.input?.length !== 2 || add.input[1 - other] !== out || !this.constants.has(add.input[other]!)) {
-      throw this.unsupported(n, 'a Mul is imported only as the scale of a folded batch normalization: a per-channel constant Mul followed by a per-channel constant Add');
+      throw this.unsupported(
+        n,
+        'a Mul is imported only as the scale of a folded batch normalization: a per-channel constant Mul followed by a per-channel constant Add',
+      );
     }
     const shift = this.channelConstant(add, other, c);
     this.visited.add(add);
@@ -574,7 +598,8 @@ class GraphReader {
     if (a?.name === 'value' && a.type === AttributeType.TENSOR && a.t) t = { ...a.t };
     else if (a?.name === 'value_ints' && a.type === AttributeType.INTS) t = { dims: [a.ints?.length ?? 0], dataType: DataType.INT64, int64Data: a.ints ?? [] };
     else if (a?.name === 'value_float' && a.type === AttributeType.FLOAT) t = { dims: [], dataType: DataType.FLOAT, floatData: [a.f ?? 0] };
-    else if (a?.name === 'value_floats' && a.type === AttributeType.FLOATS) t = { dims: [a.floats?.length ?? 0], dataType: DataType.FLOAT, floatData: a.floats ?? [] };
+    else if (a?.name === 'value_floats' && a.type === AttributeType.FLOATS)
+      t = { dims: [a.floats?.length ?? 0], dataType: DataType.FLOAT, floatData: a.floats ?? [] };
     else throw this.unsupported(n, `constant attribute "${a?.name ?? ''}" is not supported`);
     this.constants.set(out, { ...t, name: out });
   }
@@ -584,7 +609,8 @@ class GraphReader {
     const t = name ? this.constants.get(name) : undefined;
     if (!name || !t) throw this.unsupported(n, `input ${input} must be a constant`);
     const field = `tensor "${name}"`;
-    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw new UnsupportedError(`${this.file}: tensor "${name}" keeps its data in an external file`);
+    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+      throw new UnsupportedError(`${this.file}: tensor "${name}" keeps its data in an external file`);
     const dims = (t.dims ?? []).map(int64);
     if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0 && d < 2 ** 31)) throw this.bad(`${field}.dims`, `[${dims.join(', ')}] are not sizes`);
     const size = sizeOf(dims);
@@ -674,7 +700,9 @@ function signatureOf(r: ResolvedArchitecture): string[] {
     if (a && a !== 'linear') sig.push(a);
   };
   for (const l of r.layers) {
-    const weights = weightSpecsOf(l, l.inputShape).map((w) => shapeString(w.shape)).join(' ');
+    const weights = weightSpecsOf(l, l.inputShape)
+      .map((w) => shapeString(w.shape))
+      .join(' ');
     switch (l.type) {
       case 'Dense':
         sig.push(`Dense ${weights}`);
@@ -719,12 +747,14 @@ function embeddedArchitecture(file: string, json: string, fromGraph: Architectur
     arch = JSON.parse(json) as Architecture;
     if (arch === null || typeof arch !== 'object' || (arch.kind !== 'sequential' && arch.kind !== 'functional')) throw new Error('not an architecture');
     // Layers without nodes (Dropout, linear activations) are few in any real model; a hostile list is not resolved.
-    if (!Array.isArray(arch.layers) || arch.layers.length > 4 * nodes + 16) throw new Error(`lists ${arch.layers?.length} layers for a graph of ${nodes} nodes`);
+    if (!Array.isArray(arch.layers) || arch.layers.length > 4 * nodes + 16)
+      throw new Error(`lists ${arch.layers?.length} layers for a graph of ${nodes} nodes`);
     const resolved = resolveArchitecture(arch);
     for (const l of resolved.layers) {
       if (typeof l.name !== 'string') throw new Error('a layer name is not a string');
       if (l.type === 'Dropout' && !(l.rate >= 0 && l.rate < 1)) throw new Error(`layer ${l.name}: dropout rate ${l.rate} is outside [0, 1)`);
-      if (l.type === 'BatchNormalization' && l.momentum !== undefined && typeof l.momentum !== 'number') throw new Error(`layer ${l.name}: momentum is not a number`);
+      if (l.type === 'BatchNormalization' && l.momentum !== undefined && typeof l.momentum !== 'number')
+        throw new Error(`layer ${l.name}: momentum is not a number`);
     }
     sig = signatureOf(resolved);
   } catch (e) {
@@ -735,7 +765,11 @@ function embeddedArchitecture(file: string, json: string, fromGraph: Architectur
   const i = sig.findIndex((s, k) => s !== graphSig[k]);
   if (i >= 0 || sig.length !== graphSig.length) {
     const k = i >= 0 ? i : Math.min(sig.length, graphSig.length);
-    throw new DataFormatError(file, field, `describes a different model than the graph: "${sig[k] ?? '(end)'}" where the graph has "${graphSig[k] ?? '(end)'}"`);
+    throw new DataFormatError(
+      file,
+      field,
+      `describes a different model than the graph: "${sig[k] ?? '(end)'}" where the graph has "${graphSig[k] ?? '(end)'}"`,
+    );
   }
   return arch;
 }

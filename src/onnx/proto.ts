@@ -100,5 +100,14 @@ export function samePads(input: readonly number[], kernel: readonly number[], st
  * a model must declare at least the IR version of its opset.
  */
 export const IR_VERSION_OF_OPSET: Readonly<Record<number, number>> = {
-  13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10,
+  13: 7,
+  14: 7,
+  15: 8,
+  16: 8,
+  17: 8,
+  18: 8,
+  19: 9,
+  20: 9,
+  21: 10,
+  22: 10,
 };

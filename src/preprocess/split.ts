@@ -29,11 +29,7 @@ export function validationSplitAt(n: number, fraction: number): number {
  * shuffling, so the validation set is always the last rows (seed 002: 60000 at 0.1 → 54000 / 6000).
  * Views, not copies. 0 gives an empty validation set; Keras ignores a fraction ≥ 1, we refuse it.
  */
-export function validationSplit<X extends TypedArray, Y extends TypedArray>(
-  x: Tensor<X>,
-  y: Tensor<Y>,
-  fraction: number,
-): { train: XY<X, Y>; val: XY<X, Y> } {
+export function validationSplit<X extends TypedArray, Y extends TypedArray>(x: Tensor<X>, y: Tensor<Y>, fraction: number): { train: XY<X, Y>; val: XY<X, Y> } {
   const n = rowsOf(x, y);
   const at = validationSplitAt(n, fraction);
   return {
@@ -52,11 +48,7 @@ export function shuffledIndices(n: number, rng: Rng): Uint32Array {
  * x and y reordered by one seeded permutation, so every (x[i], y[i]) pair stays together (copies).
  * `indices[i]` is the original row now at position i.
  */
-export function shuffle<X extends TypedArray, Y extends TypedArray>(
-  x: Tensor<X>,
-  y: Tensor<Y>,
-  seed: number | Rng,
-): XY<X, Y> & { indices: Uint32Array } {
+export function shuffle<X extends TypedArray, Y extends TypedArray>(x: Tensor<X>, y: Tensor<Y>, seed: number | Rng): XY<X, Y> & { indices: Uint32Array } {
   const indices = shuffledIndices(rowsOf(x, y), typeof seed === 'number' ? new Rng(seed) : seed);
   return { x: gatherRows(x, indices), y: gatherRows(y, indices), indices };
 }

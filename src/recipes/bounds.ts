@@ -60,16 +60,44 @@ export const MAX_FALSE_FAILURE = 1e-4;
 function fullTierSeeds(measured: string): string {
   return (
     `measured on the full set: ${measured} (reports/full-tier/). Five seeds per bound on the full set are hours of training ` +
-    'on this 2-core machine (the notebooks\' own budgets: up to 100 epochs of 60,000 digits), and the full tier is opt-in ' +
+    "on this 2-core machine (the notebooks' own budgets: up to 100 epochs of 60,000 digits), and the full tier is opt-in " +
     '(MNIST_DIR, `npm run test:full`); no error rate is estimated from so few seeds: the bound sits below every run by the margin its why gives'
   );
 }
 
 export const BOUNDS: readonly Bound[] = [
-  { recipe: '001', data: 'full', epochs: 20, outcome: { kind: 'learns', minAccuracy: 0.98 }, why: 'seed 001 printed 0.9842; Keras\'s mnist_mlp docstring: 98.40%', calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9842 (also in calibration/engine-full.json), pytorch seed 1 0.9831') } },
-  { recipe: '002', data: 'full', epochs: 20, outcome: { kind: 'learns', minAccuracy: 0.975 }, why: 'seed 002 printed 0.9822', calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9817, pytorch seed 1 0.9765') } },
-  { recipe: '003', data: 'full', epochs: 20, outcome: { kind: 'learns', minAccuracy: 0.97 }, why: 'seed 003 printed 0.9764', calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9822, pytorch seed 1 0.9797') } },
-  { recipe: '000-scaled', data: 'full', epochs: 100, outcome: { kind: 'learns', minAccuracy: 0.98 }, why: 'the 001 network with 5× its budget', calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9853, pytorch seed 1 0.9854') } },
+  {
+    recipe: '001',
+    data: 'full',
+    epochs: 20,
+    outcome: { kind: 'learns', minAccuracy: 0.98 },
+    why: "seed 001 printed 0.9842; Keras's mnist_mlp docstring: 98.40%",
+    calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9842 (also in calibration/engine-full.json), pytorch seed 1 0.9831') },
+  },
+  {
+    recipe: '002',
+    data: 'full',
+    epochs: 20,
+    outcome: { kind: 'learns', minAccuracy: 0.975 },
+    why: 'seed 002 printed 0.9822',
+    calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9817, pytorch seed 1 0.9765') },
+  },
+  {
+    recipe: '003',
+    data: 'full',
+    epochs: 20,
+    outcome: { kind: 'learns', minAccuracy: 0.97 },
+    why: 'seed 003 printed 0.9764',
+    calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9822, pytorch seed 1 0.9797') },
+  },
+  {
+    recipe: '000-scaled',
+    data: 'full',
+    epochs: 100,
+    outcome: { kind: 'learns', minAccuracy: 0.98 },
+    why: 'the 001 network with 5× its budget',
+    calibration: { fewerSeeds: fullTierSeeds('engine seed 1 0.9853, pytorch seed 1 0.9854') },
+  },
   {
     recipe: '000',
     data: 'full',
@@ -78,7 +106,7 @@ export const BOUNDS: readonly Bound[] = [
     why:
       'seed 000 printed loss 8.1348, accuracy 0.4953: 8.1348 ≈ (1 − 0.4953) × 16.118, every wrong answer saturated. ' +
       'Where it collapses is a matter of the run: engine seeds 1-3 ended at accuracy 0.3924, 0.0892, 0.4804 with loss 9.7934, 14.6804, 8.375, ' +
-      'each (1 − accuracy) × 16.118 to 4 digits; so the bound holds the signature, not the notebook\'s accuracy',
+      "each (1 − accuracy) × 16.118 to 4 digits; so the bound holds the signature, not the notebook's accuracy",
     calibration: { fewerSeeds: fullTierSeeds('engine seeds 1-3 (see why), pytorch seed 1 accuracy 0.4749, loss 8.4628') },
   },
   {

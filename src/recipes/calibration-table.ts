@@ -13,7 +13,10 @@ const f4 = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed
 function rows(c: CalibratedBound): string[] {
   const b = c.bound;
   const head = `${b.recipe} | ${b.data} | ${b.epochs}`;
-  if (!c.calibrations.length) return [`| ${head} | — | 0 | | | | | ${describeOutcome(b.outcome)} | not calibrated: ${b.calibration?.fewerSeeds ? 'fewer seeds, the bound says why' : 'no runs kept'} | |`];
+  if (!c.calibrations.length)
+    return [
+      `| ${head} | — | 0 | | | | | ${describeOutcome(b.outcome)} | not calibrated: ${b.calibration?.fewerSeeds ? 'fewer seeds, the bound says why' : 'no runs kept'} | |`,
+    ];
   return c.calibrations.flatMap((cal) =>
     cal.rate.conditions.map((fit) => {
       const q = fit.condition;
@@ -35,7 +38,7 @@ export function calibrationTable(implementations: readonly string[], bounds: rea
     '# Calibration of the stochastic bounds',
     '',
     'Rendered by `npm run calibration:table` from `src/recipes/bounds.ts` and the runs kept here (`<implementation>-<data>.json` beside this file, written by',
-    '`scripts/calibrate.ts`: every seed\'s test accuracy, loss and saturated share, with the implementation\'s version, backend, machine and wall',
+    "`scripts/calibrate.ts`: every seed's test accuracy, loss and saturated share, with the implementation's version, backend, machine and wall",
     'time). Do not edit by hand.',
     '',
     `**Policy** (src/recipes/bounds.ts). A bound's error rate is estimated from ≥ ${MIN_CALIBRATION_SEEDS.embedded} seeds (embedded data; ≥ ${MIN_CALIBRATION_SEEDS.full} on the full set)`,
@@ -56,7 +59,7 @@ export function calibrationTable(implementations: readonly string[], bounds: rea
       return `| ${c.bound.recipe}, ${c.bound.data}, ${c.bound.epochs} epoch(s): ${describeOutcome(c.bound.outcome)} | ${c.probability === undefined ? 'not calibrated' : formatProbability(c.probability)} | ${seeds(c.estimating)} | ${seeds(c.calibrations.filter((x) => !c.estimating.includes(x)))} |`;
     }),
     '',
-    '## Cross-check: the reference\'s runs against the estimating runs',
+    "## Cross-check: the reference's runs against the estimating runs",
     '',
     `${CROSS_CHECK_METHOD}: here p ≥ ${formatProbability(threshold)} (${CROSS_CHECK_ALPHA} over ${2 * checks.length} tests).`,
     '',

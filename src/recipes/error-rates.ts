@@ -146,13 +146,19 @@ export interface ErrorRate {
 
 export function errorRate(outcome: Outcome, runs: readonly CalibrationRun[]): ErrorRate {
   const conditions = conditionsOf(outcome).map((c) => fitCondition(runs, c));
-  return { probability: Math.min(1, conditions.reduce((a, c) => a + c.chosen.probability, 0)), conditions };
+  return {
+    probability: Math.min(
+      1,
+      conditions.reduce((a, c) => a + c.chosen.probability, 0),
+    ),
+    conditions,
+  };
 }
 
 /** In words, for a spec's metadata and the reports. */
 export const ERROR_RATE_METHOD =
   'Student-t prediction of one more run from the n calibrated seeds (normal fit, n − 1 df, sd·√(1 + 1/n)), on the raw scale and on ' +
-  'the logit (accuracy, share) or log (loss) scale, the larger; summed over the bound\'s conditions';
+  "the logit (accuracy, share) or log (loss) scale, the larger; summed over the bound's conditions";
 
 /**
  * Where a value falls among the runs: its empirical percentile, and whether it is beyond the warning line towards the
@@ -164,7 +170,10 @@ export function placeAmong(value: number, runs: readonly CalibrationRun[], fit: 
   const low = fit.condition.side === 'low';
   const tail = low ? Math.min(fit.chosen.tail, fit.min) : Math.max(fit.chosen.tail, fit.max);
   return {
-    percentile: percentileOf(value, runs.map((r) => r[fit.condition.quantity])),
+    percentile: percentileOf(
+      value,
+      runs.map((r) => r[fit.condition.quantity]),
+    ),
     tail,
     beyondTail: low ? value < tail : value > tail,
   };
@@ -222,9 +231,21 @@ function crossCheck(primary: BoundCalibration, other: BoundCalibration, fit: Con
   const n = ys.length;
   const m = mean(ys);
   const sd = sampleSd(ys) * Math.sqrt(1 + 1 / n);
-  const seedP = zs.map((z, i) => ({ seed: other.runs[i]!.seed, value: other.runs[i]![q], p: sd === 0 ? (z === m ? 1 : 0) : Math.min(1, 2 * studentTUpperTail(Math.abs(z - m) / sd, n - 1)) }));
+  const seedP = zs.map((z, i) => ({
+    seed: other.runs[i]!.seed,
+    value: other.runs[i]![q],
+    p: sd === 0 ? (z === m ? 1 : 0) : Math.min(1, 2 * studentTUpperTail(Math.abs(z - m) / sd, n - 1)),
+  }));
   const worst = seedP.reduce((a, b) => (b.p < a.p ? b : a));
-  return { implementation: other.implementation, against: primary.implementation, quantity: q, scale, n: zs.length, welch: welchTTest(zs, ys), outlier: { ...worst, p: Math.min(1, worst.p * zs.length) } };
+  return {
+    implementation: other.implementation,
+    against: primary.implementation,
+    quantity: q,
+    scale,
+    n: zs.length,
+    welch: welchTTest(zs, ys),
+    outlier: { ...worst, p: Math.min(1, worst.p * zs.length) },
+  };
 }
 
 /** A bound's error rate from the committed calibrations of the named implementations (the reference first). */
@@ -255,6 +276,6 @@ export function crossCheckThreshold(checks: readonly CrossCheck[]): number {
 }
 
 export const CROSS_CHECK_METHOD =
-  'Welch\'s t-test of the means, and an outlier test of each seed against the primary calibration\'s Student-t prediction interval ' +
+  "Welch's t-test of the means, and an outlier test of each seed against the primary calibration's Student-t prediction interval " +
   '(the smallest p over the seeds, times their number), per bounded quantity on the scale the error rate is taken from; ' +
   `every p-value at least ${CROSS_CHECK_ALPHA} divided over all the tests (Bonferroni)`;

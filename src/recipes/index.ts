@@ -203,9 +203,15 @@ const RECIPE_LIST: Recipe[] = [
     outputs: { predictionsCsv: 'output_cnn.csv' },
   },
   // Seed 004's exercises: each changes one thing of 004-mlp, quoting the line of the notebook's exercise list it follows.
-  exercise('ce', 'categorical_crossentropy instead of MSE', 'try a different loss functions such as categorical_crossentropy', mlp004('sigmoid'), { ...sgdMse5, loss: 'categorical_crossentropy' }),
+  exercise('ce', 'categorical_crossentropy instead of MSE', 'try a different loss functions such as categorical_crossentropy', mlp004('sigmoid'), {
+    ...sgdMse5,
+    loss: 'categorical_crossentropy',
+  }),
   exercise('adam', 'Adam instead of SGD', 'try different optimizers such as Adam and RMSprop', mlp004('sigmoid'), { ...sgdMse5, optimizer: { type: 'adam' } }),
-  exercise('rmsprop', 'RMSprop instead of SGD', 'try different optimizers such as Adam and RMSprop', mlp004('sigmoid'), { ...sgdMse5, optimizer: { type: 'rmsprop' } }),
+  exercise('rmsprop', 'RMSprop instead of SGD', 'try different optimizers such as Adam and RMSprop', mlp004('sigmoid'), {
+    ...sgdMse5,
+    optimizer: { type: 'rmsprop' },
+  }),
   exercise('relu', 'relu instead of sigmoid', 'try different activation functions such as relu or tanh', mlp004('relu'), sgdMse5),
   exercise('tanh', 'tanh instead of sigmoid', 'try different activation functions such as relu or tanh', mlp004('tanh'), sgdMse5),
   exercise('wide', 'more hidden units (1024, 256)', 'try increasing the number of hidden units', mlp004('sigmoid', [1024, 256]), sgdMse5),

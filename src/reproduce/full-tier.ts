@@ -33,7 +33,10 @@ export async function keepFullTierRun(dir: string, recipe: Recipe, run: Reproduc
 export async function readFullTierRecords(dir: string): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   const impls = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const impl of impls.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+  for (const impl of impls
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()) {
     for (const file of (await readdir(join(dir, impl))).filter((f) => f.endsWith('.json')).sort()) {
       const path = join(dir, impl, file);
       const record = JSON.parse(await readFile(path, 'utf8')) as RunRecord;

@@ -50,7 +50,12 @@ export function predictionsCsv(actual: ArrayLike<number>, predicted: ArrayLike<n
  * Write the files a recipe's notebook writes (recipe.outputs.predictionsCsv) beside a run record:
  * `<record base>.<file name>`, atomically. Returns the paths written.
  */
-export async function writeNotebookFiles(recordPath: string, outputs: { predictionsCsv?: string } | undefined, actual: ArrayLike<number>, predicted: ArrayLike<number>): Promise<string[]> {
+export async function writeNotebookFiles(
+  recordPath: string,
+  outputs: { predictionsCsv?: string } | undefined,
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+): Promise<string[]> {
   if (!outputs?.predictionsCsv) return [];
   const path = `${recordPath.replace(/\.json$/, '')}.${outputs.predictionsCsv}`;
   await writeFileAtomic(path, predictionsCsv(actual, predicted));

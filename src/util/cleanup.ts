@@ -46,7 +46,9 @@ function onSignal(signal: NodeJS.Signals): void {
   // A progress bar may have hidden the terminal's cursor: give it back.
   if (process.stdout.isTTY) process.stdout.write('\x1b[?25h\n');
   const what = activity ? ` while ${activity}` : '';
-  process.stderr.write(`mnist-spec: interrupted by ${signal}${what}; stopped${removed ? `, removed ${removed} temporary path(s)` : ''}, nothing half-written\n`);
+  process.stderr.write(
+    `mnist-spec: interrupted by ${signal}${what}; stopped${removed ? `, removed ${removed} temporary path(s)` : ''}, nothing half-written\n`,
+  );
   process.exit(SIGNAL_EXIT[signal] ?? 1);
 }
 

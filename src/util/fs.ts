@@ -146,7 +146,8 @@ export async function checkOutputDirectory(dir: string, argument: string): Promi
       throw fsArgumentError(argument, dir, e);
     });
     if (info) {
-      if (!info.isDirectory()) throw new ArgumentError(argument, p === target ? `${dir}: is a file, not a directory` : `${dir}: ${p} is a file, not a directory`);
+      if (!info.isDirectory())
+        throw new ArgumentError(argument, p === target ? `${dir}: is a file, not a directory` : `${dir}: ${p} is a file, not a directory`);
       await access(p, constants.W_OK | constants.X_OK).catch((e: unknown) => {
         throw fsArgumentError(argument, p === target ? dir : `${dir}: ${p}`, e);
       });
@@ -161,7 +162,10 @@ export async function checkOutputDirectory(dir: string, argument: string): Promi
  * `._-+=@` are kept, anything else becomes `_`; no leading dot (so never `.` or `..`), at most 100 characters.
  */
 export function safePathComponent(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9._\-+=@]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)).slice(0, 100);
+  const s = name
+    .replace(/[^A-Za-z0-9._\-+=@]/g, '_')
+    .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
+    .slice(0, 100);
   return s || '_';
 }
 

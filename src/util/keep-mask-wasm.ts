@@ -50,9 +50,24 @@ const i64c = (v: number) => [0x42, ...sleb(v)];
 const [PTR, N, RATE, S0, S1, A, HI, END] = [0, 1, 2, 3, 4, 5, 6, 7];
 /** One generator step: a = s0 ^ s1; s0 = rotl(s0, 24) ^ a ^ (a << 16); s1 = rotl(a, 37). */
 const advance = [
-  ...get(S0), ...get(S1), 0x85, ...set(A),
-  ...get(S0), ...i64c(24), 0x89, ...get(A), 0x85, ...get(A), ...i64c(16), 0x86, 0x85, ...set(S0),
-  ...get(A), ...i64c(37), 0x89, ...set(S1),
+  ...get(S0),
+  ...get(S1),
+  0x85,
+  ...set(A),
+  ...get(S0),
+  ...i64c(24),
+  0x89,
+  ...get(A),
+  0x85,
+  ...get(A),
+  ...i64c(16),
+  0x86,
+  0x85,
+  ...set(S0),
+  ...get(A),
+  ...i64c(37),
+  0x89,
+  ...set(S1),
 ];
 /** The low 32 bits of s0 + s1. */
 const output = [...get(S0), ...get(S1), 0x7c, 0xa7];
@@ -63,31 +78,92 @@ const locals = vec([
 const code = [
   ...locals,
   // s0, s1 from memory; end = ptr + 4n.
-  ...i32c(0), 0x29, 3, 0, ...set(S0),
-  ...i32c(0), 0x29, 3, 8, ...set(S1),
-  ...get(PTR), ...get(N), ...i32c(2), 0x74, 0x6a, ...set(END),
-  0x02, 0x40, // block
-  ...get(PTR), ...get(END), 0x4f, 0x0d, 0, // ptr >= end: done
-  0x03, 0x40, // loop
-  ...output, ...set(HI),
+  ...i32c(0),
+  0x29,
+  3,
+  0,
+  ...set(S0),
+  ...i32c(0),
+  0x29,
+  3,
+  8,
+  ...set(S1),
+  ...get(PTR),
+  ...get(N),
+  ...i32c(2),
+  0x74,
+  0x6a,
+  ...set(END),
+  0x02,
+  0x40, // block
+  ...get(PTR),
+  ...get(END),
+  0x4f,
+  0x0d,
+  0, // ptr >= end: done
+  0x03,
+  0x40, // loop
+  ...output,
+  ...set(HI),
   ...advance,
   ...get(PTR),
-  0x43, ...f32(1), 0x43, ...f32(0),
-  ...get(HI), ...i32c(0x3ffffff), 0x71, 0xb8, 0x44, ...f64(2 ** -26), 0xa2,
-  ...output, ...i32c(0x7ffffff), 0x71, 0xb8, 0x44, ...f64(2 ** -53), 0xa2,
-  0xa0, ...get(RATE), 0x66, // u >= rate
+  0x43,
+  ...f32(1),
+  0x43,
+  ...f32(0),
+  ...get(HI),
+  ...i32c(0x3ffffff),
+  0x71,
+  0xb8,
+  0x44,
+  ...f64(2 ** -26),
+  0xa2,
+  ...output,
+  ...i32c(0x7ffffff),
+  0x71,
+  0xb8,
+  0x44,
+  ...f64(2 ** -53),
+  0xa2,
+  0xa0,
+  ...get(RATE),
+  0x66, // u >= rate
   0x1b, // select
-  0x38, 2, 0, // f32.store
+  0x38,
+  2,
+  0, // f32.store
   ...advance,
-  ...get(PTR), ...i32c(4), 0x6a, ...tee(PTR), ...get(END), 0x49, 0x0d, 0, // ptr < end: again
+  ...get(PTR),
+  ...i32c(4),
+  0x6a,
+  ...tee(PTR),
+  ...get(END),
+  0x49,
+  0x0d,
+  0, // ptr < end: again
   0x0b, // end loop
   0x0b, // end block
-  ...i32c(0), ...get(S0), 0x37, 3, 0,
-  ...i32c(0), ...get(S1), 0x37, 3, 8,
+  ...i32c(0),
+  ...get(S0),
+  0x37,
+  3,
+  0,
+  ...i32c(0),
+  ...get(S1),
+  0x37,
+  3,
+  8,
   0x0b,
 ];
 const MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
   ...section(1, vec([[0x60, ...vec([[I32], [I32], [F64]]), 0]])), // type 0: (i32, i32, f64) -> ()
   ...section(2, vec([[...uleb(3), ...[0x65, 0x6e, 0x76], ...uleb(3), ...[0x6d, 0x65, 0x6d], 0x02, 0x00, 0x01]])), // import env.mem: memory, min 1 page
   ...section(3, vec([[0]])), // function 0 has type 0

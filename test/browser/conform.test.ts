@@ -30,44 +30,68 @@ const QUERIES = [
 beforeAll(() => ensureBuilt());
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe.skipIf(!available)(`conform --browser chromium --impl tfjs-wasm (${available ? CHROMIUM_PATH : `skipped: no ${CHROMIUM_PATH}; ${INSTALL_CHROMIUM}`})`, () => {
-  it('conforms on a handful of specs, writing all four reports with the browser, its GPU strings and the precision on the first screen', async () => {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete env[k];
-    const args = [CLI, 'conform', '--browser', 'chromium', '--impl', 'tfjs-wasm', '--data', 'embedded', '--report-dir', join(scratch, 'r'), ...QUERIES.flatMap((q) => ['--query', q])];
-    const { status, out } = await new Promise<{ status: number | null; out: string }>((resolve) => {
-      const p = spawn(process.execPath, args, { cwd: scratch, env });
-      let out = '';
-      p.stdout.on('data', (d: Buffer) => (out += d));
-      p.stderr.on('data', (d: Buffer) => (out += d));
-      p.on('close', (s) => resolve({ status: s, out }));
-    });
-    expect(status, out).toBe(0);
-    expect(out).toMatch(/^CONFORMS: \d+ pass, 0 fail/m);
-    for (const f of REPORT_FILES) expect(existsSync(join(scratch, 'r', f)), f).toBe(true);
+describe.skipIf(!available)(
+  `conform --browser chromium --impl tfjs-wasm (${available ? CHROMIUM_PATH : `skipped: no ${CHROMIUM_PATH}; ${INSTALL_CHROMIUM}`})`,
+  () => {
+    it('conforms on a handful of specs, writing all four reports with the browser, its GPU strings and the precision on the first screen', async () => {
+      const env = { ...process.env };
+      for (const k of Object.keys(env)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete env[k];
+      const args = [
+        CLI,
+        'conform',
+        '--browser',
+        'chromium',
+        '--impl',
+        'tfjs-wasm',
+        '--data',
+        'embedded',
+        '--report-dir',
+        join(scratch, 'r'),
+        ...QUERIES.flatMap((q) => ['--query', q]),
+      ];
+      const { status, out } = await new Promise<{ status: number | null; out: string }>((resolve) => {
+        const p = spawn(process.execPath, args, { cwd: scratch, env });
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d));
+        p.stderr.on('data', (d: Buffer) => (out += d));
+        p.on('close', (s) => resolve({ status: s, out }));
+      });
+      expect(status, out).toBe(0);
+      expect(out).toMatch(/^CONFORMS: \d+ pass, 0 fail/m);
+      for (const f of REPORT_FILES) expect(existsSync(join(scratch, 'r', f)), f).toBe(true);
 
-    const r = JSON.parse(readFileSync(join(scratch, 'r', 'report.json'), 'utf8')) as ConformanceReport;
-    expect(r.run.command).toMatch(/^mnist-spec conform --browser chromium --impl tfjs-wasm /);
-    expect(r.implementation).toMatchObject({ name: 'tfjs-wasm', backend: 'wasm', precision: { value: 'float32', declared: true }, profile: { precision: 'float32' } });
-    const b = r.implementation.browser!;
-    expect(b.name).toBe('chromium');
-    expect(b.version).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(b.userAgent).toContain('HeadlessChrome/');
-    expect(b.webglRenderer).toBeTruthy();
-    expect(b.crossOriginIsolated).toBe(true);
-    const ids = r.specs.map((s) => s.id);
-    for (const q of QUERIES) expect(ids.some((id) => id.startsWith(q)), q).toBe(true);
-    for (const s of r.specs) expect(s.status, `${s.id}: ${s.reason ?? ''}`).toBe('pass');
-    const trained = r.specs.filter((s) => s.training);
-    expect(trained.length).toBeGreaterThan(0);
-    for (const s of trained) expect(s.training!.samplesPerSecond).toBeGreaterThan(0);
+      const r = JSON.parse(readFileSync(join(scratch, 'r', 'report.json'), 'utf8')) as ConformanceReport;
+      expect(r.run.command).toMatch(/^mnist-spec conform --browser chromium --impl tfjs-wasm /);
+      expect(r.implementation).toMatchObject({
+        name: 'tfjs-wasm',
+        backend: 'wasm',
+        precision: { value: 'float32', declared: true },
+        profile: { precision: 'float32' },
+      });
+      const b = r.implementation.browser!;
+      expect(b.name).toBe('chromium');
+      expect(b.version).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(b.userAgent).toContain('HeadlessChrome/');
+      expect(b.webglRenderer).toBeTruthy();
+      expect(b.crossOriginIsolated).toBe(true);
+      const ids = r.specs.map((s) => s.id);
+      for (const q of QUERIES)
+        expect(
+          ids.some((id) => id.startsWith(q)),
+          q,
+        ).toBe(true);
+      for (const s of r.specs) expect(s.status, `${s.id}: ${s.reason ?? ''}`).toBe('pass');
+      const trained = r.specs.filter((s) => s.training);
+      expect(trained.length).toBeGreaterThan(0);
+      for (const s of trained) expect(s.training!.samplesPerSecond).toBeGreaterThan(0);
 
-    const md = readFileSync(join(scratch, 'r', 'report.md'), 'utf8');
-    const first = md.slice(0, md.indexOf('\n## '));
-    expect(first).toMatch(/\| precision \| float32 \(declared\) — judged with the float32 tolerance profile/);
-    expect(first).toMatch(/\| user agent \| .*HeadlessChrome/);
-    expect(first).toMatch(/\| GPU \| WebGL renderer: /);
-    const junit = readFileSync(join(scratch, 'r', 'junit.xml'), 'utf8');
-    expect(junit).toContain('name="precision" value="float32"');
-  }, 240_000);
-});
+      const md = readFileSync(join(scratch, 'r', 'report.md'), 'utf8');
+      const first = md.slice(0, md.indexOf('\n## '));
+      expect(first).toMatch(/\| precision \| float32 \(declared\) — judged with the float32 tolerance profile/);
+      expect(first).toMatch(/\| user agent \| .*HeadlessChrome/);
+      expect(first).toMatch(/\| GPU \| WebGL renderer: /);
+      const junit = readFileSync(join(scratch, 'r', 'junit.xml'), 'utf8');
+      expect(junit).toContain('name="precision" value="float32"');
+    }, 240_000);
+  },
+);

@@ -22,55 +22,58 @@ const manifest = await readManifest();
 const ID = '004-cnn';
 const read = (f: string) => new Uint8Array(readFileSync(join(GOLDEN_DIR, ID, f)));
 
-describe.skipIf(!available)(`tfjs-wasm in headless chromium (${available ? CHROMIUM_PATH : `skipped: ${CHROMIUM_PATH} is absent; ${INSTALL_CHROMIUM}`})`, () => {
-  let impl: BrowserImplementation;
-  beforeAll(async () => {
-    impl = await openBrowserImplementation('tfjs-wasm');
-  }, 120_000);
-  afterAll(async () => impl?.close());
+describe.skipIf(!available)(
+  `tfjs-wasm in headless chromium (${available ? CHROMIUM_PATH : `skipped: ${CHROMIUM_PATH} is absent; ${INSTALL_CHROMIUM}`})`,
+  () => {
+    let impl: BrowserImplementation;
+    beforeAll(async () => {
+      impl = await openBrowserImplementation('tfjs-wasm');
+    }, 120_000);
+    afterAll(async () => impl?.close());
 
-  it('records the browser, its user agent and what the page offers for GPU compute', async () => {
-    expect(impl.environment.browser).toBe('chromium');
-    expect(impl.environment.browserVersion).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(impl.environment.userAgent).toContain('HeadlessChrome/');
-    expect(impl.environment.crossOriginIsolated).toBe(true);
-    expect(impl.environment.webgl?.renderer).toBeTruthy();
-    const info = await impl.info();
-    expect(info).toMatchObject({ backend: 'wasm', precision: 'float32' });
-    expect(impl.capabilities.train?.optimizers).toContain('adam');
-  });
+    it('records the browser, its user agent and what the page offers for GPU compute', async () => {
+      expect(impl.environment.browser).toBe('chromium');
+      expect(impl.environment.browserVersion).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(impl.environment.userAgent).toContain('HeadlessChrome/');
+      expect(impl.environment.crossOriginIsolated).toBe(true);
+      expect(impl.environment.webgl?.renderer).toBeTruthy();
+      const info = await impl.info();
+      expect(info).toMatchObject({ backend: 'wasm', precision: 'float32' });
+      expect(impl.capabilities.train?.optimizers).toContain('adam');
+    });
 
-  it('predicts the golden 004-cnn outputs as the Node reference does', async () => {
-    const imported = importOnnx(read(MODEL_FILE), `golden/${ID}/${MODEL_FILE}`);
-    const input = decodeTensorPb(read(INPUT_FILE), INPUT_FILE).tensor;
-    const expected = decodeTensorPb(read(OUTPUT_FILE), OUTPUT_FILE).tensor;
-    const node = await loadImplementation('tfjs');
-    const reference = await node.build(imported.arch, { seed: 1 });
-    await reference.setWeights(imported.weights);
-    const want = await reference.predict(input, { batchSize: 128 });
-    reference.dispose();
+    it('predicts the golden 004-cnn outputs as the Node reference does', async () => {
+      const imported = importOnnx(read(MODEL_FILE), `golden/${ID}/${MODEL_FILE}`);
+      const input = decodeTensorPb(read(INPUT_FILE), INPUT_FILE).tensor;
+      const expected = decodeTensorPb(read(OUTPUT_FILE), OUTPUT_FILE).tensor;
+      const node = await loadImplementation('tfjs');
+      const reference = await node.build(imported.arch, { seed: 1 });
+      await reference.setWeights(imported.weights);
+      const want = await reference.predict(input, { batchSize: 128 });
+      reference.dispose();
 
-    const model = await impl.build(imported.arch, { seed: 1 });
-    expect(model.layers().map((l) => l.type)).toEqual(imported.arch.layers.map((l) => l.type));
-    await model.setWeights(imported.weights);
-    const got = await model.predict(input, { batchSize: 128 });
-    model.dispose();
-    expect(got.shape).toEqual(want.shape);
-    expect(got.data).toBeInstanceOf(Float32Array);
-    const tol = manifest.recipes[ID]!.tolerances;
-    expect(compareClose(got.data, want.data, tol.implementations).outside, 'against Node tfjs').toBe(0);
-    expect(compareClose(got.data, expected.data, tol.implementations).outside, 'against output_0.pb').toBe(0);
-    expect(compareArgmax(got.data, expected.data, 10, tol.argmax.minMargin).disagreements).toEqual([]);
-  }, 120_000);
+      const model = await impl.build(imported.arch, { seed: 1 });
+      expect(model.layers().map((l) => l.type)).toEqual(imported.arch.layers.map((l) => l.type));
+      await model.setWeights(imported.weights);
+      const got = await model.predict(input, { batchSize: 128 });
+      model.dispose();
+      expect(got.shape).toEqual(want.shape);
+      expect(got.data).toBeInstanceOf(Float32Array);
+      const tol = manifest.recipes[ID]!.tolerances;
+      expect(compareClose(got.data, want.data, tol.implementations).outside, 'against Node tfjs').toBe(0);
+      expect(compareClose(got.data, expected.data, tol.implementations).outside, 'against output_0.pb').toBe(0);
+      expect(compareArgmax(got.data, expected.data, 10, tol.argmax.minMargin).disagreements).toEqual([]);
+    }, 120_000);
 
-  it('returns a page-side error as the same kind of error', async () => {
-    const model = await impl.build(getRecipe('001').arch, { seed: 1 });
-    await expect(model.predict({ shape: [2, 28, 28], data: new Float32Array(2 * 784) })).rejects.toMatchObject({ name: 'ArgumentError', argument: 'x' });
-    await expect(model.setWeights([])).rejects.toMatchObject({ name: 'ArgumentError' });
-    model.dispose();
-    await expect(model.predict({ shape: [1, 784], data: new Float32Array(784) })).rejects.toThrow(/disposed/);
-  }, 60_000);
-});
+    it('returns a page-side error as the same kind of error', async () => {
+      const model = await impl.build(getRecipe('001').arch, { seed: 1 });
+      await expect(model.predict({ shape: [2, 28, 28], data: new Float32Array(2 * 784) })).rejects.toMatchObject({ name: 'ArgumentError', argument: 'x' });
+      await expect(model.setWeights([])).rejects.toMatchObject({ name: 'ArgumentError' });
+      model.dispose();
+      await expect(model.predict({ shape: [1, 784], data: new Float32Array(784) })).rejects.toThrow(/disposed/);
+    }, 60_000);
+  },
+);
 
 describe.skipIf(!available)('a module that cannot become a page implementation', () => {
   it('is refused with the reason', async () => {
@@ -100,7 +103,10 @@ describe.skipIf(!available)('a page that hangs', () => {
 
 describe.skipIf(!available)('tfjs-webgl declares the precision it computes in', () => {
   it('float16 when told to use float16 textures, float32 on a WebGL that renders to float32 (SwiftShader here)', async () => {
-    for (const [flags, want] of [[{ WEBGL_FORCE_F16_TEXTURES: true }, 'float16'], [{}, 'float32']] as const) {
+    for (const [flags, want] of [
+      [{ WEBGL_FORCE_F16_TEXTURES: true }, 'float16'],
+      [{}, 'float32'],
+    ] as const) {
       const impl = await openBrowserImplementation('tfjs-webgl', { tfjsFlags: flags });
       try {
         const info = await impl.info();

@@ -34,7 +34,10 @@ function cli(name: string, args: string[], extraEnv: Record<string, string> = {}
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, ...extraEnv };
   for (const k of Object.keys(env)) if ((k.startsWith('MNIST_SPEC_') && !(k in extraEnv)) || k === 'MNIST_DIR') delete env[k];
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, 'conform', '--browser', 'chromium', '--data', 'embedded', '--report-dir', join(scratch, name), ...args], { cwd, env });
+    const p = spawn(process.execPath, [CLI, 'conform', '--browser', 'chromium', '--data', 'embedded', '--report-dir', join(scratch, name), ...args], {
+      cwd,
+      env,
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -74,84 +77,118 @@ const statuses = (rep: ConformanceReport): Record<string, string> => Object.from
 beforeAll(() => ensureBuilt());
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe.skipIf(!available)(`conform --browser chromium with pages that misbehave (${available ? CHROMIUM_PATH : `skipped: no ${CHROMIUM_PATH}; ${INSTALL_CHROMIUM}`})`, () => {
-  const queries = ['--query', 'model:predict:batch-size-invariant:recipe=001', '--query', 'model:predict:probabilities:recipe=001', '--query', 'model:summary:recipe=001'];
+describe.skipIf(!available)(
+  `conform --browser chromium with pages that misbehave (${available ? CHROMIUM_PATH : `skipped: no ${CHROMIUM_PATH}; ${INSTALL_CHROMIUM}`})`,
+  () => {
+    const queries = [
+      '--query',
+      'model:predict:batch-size-invariant:recipe=001',
+      '--query',
+      'model:predict:probabilities:recipe=001',
+      '--query',
+      'model:summary:recipe=001',
+    ];
 
-  it('a page that blocks its event loop fails that spec at the protocol timeout; the next spec gets a fresh page', async () => {
-    const r = await cli('hang', ['--impl', join(FIXTURES, 'faulty-hang.ts'), ...queries], { MNIST_SPEC_REMOTE_TIMEOUT: '3' });
-    expect(r.status, r.stdout + r.stderr).toBe(1);
-    const rep = expectCleanEnd('hang', r);
-    expect(statuses(rep)).toEqual({
-      'model:predict:batch-size-invariant:recipe=001': 'fail',
-      'model:predict:probabilities:recipe=001': 'pass',
-      'model:summary:recipe=001': 'pass',
-    });
-    const failed = rep.specs.find((s) => s.status === 'fail')!;
-    expect(failed.reason).toMatch(/protocol error \(timeout\): no reply for 'predict' \(id \d+\) within 3\.0 s/);
-    expect(failed.reason).toMatch(/chromium .*page running .*faulty-hang\.ts/);
-  }, 180_000);
-
-  it('a page whose renderer process is killed fails that spec, saying it crashed; the run goes on', async () => {
-    // The fixture asks this server when it starts its long predict; the server then kills the renderers of that run.
-    let killed = 0;
-    let runTmp = '';
-    const signal: Server = createServer((_req, res) => {
-      for (const pid of processesMentioning(runTmp)) {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (cmd.includes('--type=renderer')) {
-          process.kill(pid, 'SIGKILL');
-          killed++;
-        }
-      }
-      res.end();
-    });
-    await new Promise<void>((done) => signal.listen(0, '127.0.0.1', done));
-    try {
-      const module = join(scratch, 'crashes.ts');
-      const url = `http://127.0.0.1:${(signal.address() as AddressInfo).port}/`;
-      writeFileSync(module, `import { faulty } from ${JSON.stringify(join(FIXTURES, 'faulty-page.ts'))};\nexport default faulty('sleep', ${JSON.stringify(url)});\n`);
-      runTmp = join(scratch, 'tmp-crash');
-      const r = await cli('crash', ['--impl', module, ...queries]);
+    it('a page that blocks its event loop fails that spec at the protocol timeout; the next spec gets a fresh page', async () => {
+      const r = await cli('hang', ['--impl', join(FIXTURES, 'faulty-hang.ts'), ...queries], { MNIST_SPEC_REMOTE_TIMEOUT: '3' });
       expect(r.status, r.stdout + r.stderr).toBe(1);
-      expect(killed).toBeGreaterThan(0);
-      const rep = expectCleanEnd('crash', r);
+      const rep = expectCleanEnd('hang', r);
       expect(statuses(rep)).toEqual({
         'model:predict:batch-size-invariant:recipe=001': 'fail',
         'model:predict:probabilities:recipe=001': 'pass',
         'model:summary:recipe=001': 'pass',
       });
-      expect(rep.specs.find((s) => s.status === 'fail')!.reason).toMatch(/page running .*crashes\.ts crashed \(its renderer process is gone\) during 'predict'/);
-    } finally {
-      await new Promise((done) => signal.close(done));
-    }
-  }, 180_000);
+      const failed = rep.specs.find((s) => s.status === 'fail')!;
+      expect(failed.reason).toMatch(/protocol error \(timeout\): no reply for 'predict' \(id \d+\) within 3\.0 s/);
+      expect(failed.reason).toMatch(/chromium .*page running .*faulty-hang\.ts/);
+    }, 180_000);
 
-  it('a page that throws outside any call fails the spec it was serving with the error', async () => {
-    const r = await cli('throws', ['--impl', join(FIXTURES, 'faulty-throw-outside.ts'), '--query', 'model:predict:inference-mode:recipe=001', ...queries.slice(2)]);
-    expect(r.status, r.stdout + r.stderr).toBe(1);
-    const rep = expectCleanEnd('throws', r);
-    expect(statuses(rep)).toEqual({ 'model:predict:inference-mode:recipe=001': 'fail', 'model:predict:probabilities:recipe=001': 'pass', 'model:summary:recipe=001': 'pass' });
-    expect(rep.specs.find((s) => s.status === 'fail')!.reason).toMatch(/threw outside any call \(an uncaught error in the page\): boom outside any call/);
-  }, 180_000);
+    it('a page whose renderer process is killed fails that spec, saying it crashed; the run goes on', async () => {
+      // The fixture asks this server when it starts its long predict; the server then kills the renderers of that run.
+      let killed = 0;
+      let runTmp = '';
+      const signal: Server = createServer((_req, res) => {
+        for (const pid of processesMentioning(runTmp)) {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (cmd.includes('--type=renderer')) {
+            process.kill(pid, 'SIGKILL');
+            killed++;
+          }
+        }
+        res.end();
+      });
+      await new Promise<void>((done) => signal.listen(0, '127.0.0.1', done));
+      try {
+        const module = join(scratch, 'crashes.ts');
+        const url = `http://127.0.0.1:${(signal.address() as AddressInfo).port}/`;
+        writeFileSync(
+          module,
+          `import { faulty } from ${JSON.stringify(join(FIXTURES, 'faulty-page.ts'))};\nexport default faulty('sleep', ${JSON.stringify(url)});\n`,
+        );
+        runTmp = join(scratch, 'tmp-crash');
+        const r = await cli('crash', ['--impl', module, ...queries]);
+        expect(r.status, r.stdout + r.stderr).toBe(1);
+        expect(killed).toBeGreaterThan(0);
+        const rep = expectCleanEnd('crash', r);
+        expect(statuses(rep)).toEqual({
+          'model:predict:batch-size-invariant:recipe=001': 'fail',
+          'model:predict:probabilities:recipe=001': 'pass',
+          'model:summary:recipe=001': 'pass',
+        });
+        expect(rep.specs.find((s) => s.status === 'fail')!.reason).toMatch(
+          /page running .*crashes\.ts crashed \(its renderer process is gone\) during 'predict'/,
+        );
+      } finally {
+        await new Promise((done) => signal.close(done));
+      }
+    }, 180_000);
 
-  it('a page that never loads fails every spec with the reason, and the report says the implementation never reported itself', async () => {
-    const r = await cli('never', ['--impl', join(FIXTURES, 'never-loads.ts'), ...queries.slice(2)], { MNIST_SPEC_PAGE_LOAD_TIMEOUT: '3' });
-    expect(r.status, r.stdout + r.stderr).toBe(1);
-    const rep = expectCleanEnd('never', r);
-    expect(rep.specs.map((s) => s.status)).toEqual(['fail', 'fail']);
-    for (const s of rep.specs) expect(s.reason).toMatch(/never-loads\.ts: the page did not connect within 3000 ms/);
-    expect(rep.implementation.infoError).toMatch(/never reported itself/);
-  }, 180_000);
-});
+    it('a page that throws outside any call fails the spec it was serving with the error', async () => {
+      const r = await cli('throws', [
+        '--impl',
+        join(FIXTURES, 'faulty-throw-outside.ts'),
+        '--query',
+        'model:predict:inference-mode:recipe=001',
+        ...queries.slice(2),
+      ]);
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      const rep = expectCleanEnd('throws', r);
+      expect(statuses(rep)).toEqual({
+        'model:predict:inference-mode:recipe=001': 'fail',
+        'model:predict:probabilities:recipe=001': 'pass',
+        'model:summary:recipe=001': 'pass',
+      });
+      expect(rep.specs.find((s) => s.status === 'fail')!.reason).toMatch(/threw outside any call \(an uncaught error in the page\): boom outside any call/);
+    }, 180_000);
 
-describe.skipIf(!available)('conform --browser chromium with a user\'s own browser module', () => {
+    it('a page that never loads fails every spec with the reason, and the report says the implementation never reported itself', async () => {
+      const r = await cli('never', ['--impl', join(FIXTURES, 'never-loads.ts'), ...queries.slice(2)], { MNIST_SPEC_PAGE_LOAD_TIMEOUT: '3' });
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      const rep = expectCleanEnd('never', r);
+      expect(rep.specs.map((s) => s.status)).toEqual(['fail', 'fail']);
+      for (const s of rep.specs) expect(s.reason).toMatch(/never-loads\.ts: the page did not connect within 3000 ms/);
+      expect(rep.implementation.infoError).toMatch(/never reported itself/);
+    }, 180_000);
+  },
+);
+
+describe.skipIf(!available)("conform --browser chromium with a user's own browser module", () => {
   it('./my-web-runtime.js is bundled for the page and judged like a shipped one', async () => {
-    const r = await cli('mine', ['--impl', './test/fixtures/browser/my-web-runtime.js', '--query', 'model:summary:*', '--query', 'inference:forward:recipe=001'], {}, ROOT);
+    const r = await cli(
+      'mine',
+      ['--impl', './test/fixtures/browser/my-web-runtime.js', '--query', 'model:summary:*', '--query', 'inference:forward:recipe=001'],
+      {},
+      ROOT,
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/CONFORMS/);
     const rep = expectCleanEnd('mine', r);
     expect(rep.summary.pass).toBe(6);
-    expect(rep.implementation).toMatchObject({ module: './test/fixtures/browser/my-web-runtime.js', declaredName: 'my-web-runtime', precision: { value: 'float32', declared: false } });
+    expect(rep.implementation).toMatchObject({
+      module: './test/fixtures/browser/my-web-runtime.js',
+      declaredName: 'my-web-runtime',
+      precision: { value: 'float32', declared: false },
+    });
     expect(rep.implementation.browser?.userAgent).toContain('HeadlessChrome/');
     expect(rep.run.command).toContain('--browser chromium');
   }, 180_000);

@@ -55,7 +55,13 @@ describe('page server', () => {
     expect(wasm.headers['content-type']).toBe('application/wasm');
     expect((await get(`${server.url}${ASSETS.ortWasm.slice(1)}ort-wasm-simd-threaded.jsep.mjs`)).status).toBe(200);
     // Not on the allowlist, outside it, or a method that writes.
-    for (const path of [`${ASSETS.tfjsWasm}tfjs-backend-wasm.js`, `${ASSETS.tfjsWasm}..%2F..%2Fpackage.json`, `${ASSETS.ortWasm}ort.min.mjs`, '/data/train-images-idx3-ubyte', '/package.json']) {
+    for (const path of [
+      `${ASSETS.tfjsWasm}tfjs-backend-wasm.js`,
+      `${ASSETS.tfjsWasm}..%2F..%2Fpackage.json`,
+      `${ASSETS.ortWasm}ort.min.mjs`,
+      '/data/train-images-idx3-ubyte',
+      '/package.json',
+    ]) {
       expect((await get(server.url + path.slice(1))).status, path).toBe(404);
     }
     expect((await get(server.url, 'POST')).status).toBe(405);

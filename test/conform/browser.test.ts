@@ -76,7 +76,9 @@ describe.skipIf(!available)(`report.html in headless chromium (${available ? CHR
     }
     // the status filter
     await page.click('.filters button[data-filter="fail"]');
-    const visible = await page.$$eval('#specs tbody tr', (rows) => rows.filter((r) => (r as unknown as { style: { display: string } }).style.display !== 'none').map((r) => r.getAttribute('data-status')));
+    const visible = await page.$$eval('#specs tbody tr', (rows) =>
+      rows.filter((r) => (r as unknown as { style: { display: string } }).style.display !== 'none').map((r) => r.getAttribute('data-status')),
+    );
     expect(visible).toEqual(['fail']);
     await page.click('.filters button[data-filter="all"]');
 
@@ -89,7 +91,10 @@ describe.skipIf(!available)(`report.html in headless chromium (${available ? CHR
     const chartShot = await page.locator('.charts').screenshot({ path: join(SHOTS, 'conform-report-charts.png') });
     expect(chartShot.length).toBeGreaterThan(3000);
 
-    expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:')), requests.join('\n')).toBe(true);
+    expect(
+      requests.every((u) => u.startsWith('file:') || u.startsWith('data:')),
+      requests.join('\n'),
+    ).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
@@ -101,7 +106,12 @@ describe.skipIf(!available)(`report.html in headless chromium (${available ? CHR
       type Doc = { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): { length: number } };
       const { DOMParser } = globalThis as unknown as { DOMParser: new () => { parseFromString(text: string, type: string): Doc } };
       const doc = new DOMParser().parseFromString(xml, 'application/xml');
-      return { error: doc.querySelector('parsererror')?.textContent ?? null, cases: doc.querySelectorAll('testcase').length, failures: doc.querySelectorAll('testcase > failure').length, skipped: doc.querySelectorAll('testcase > skipped').length };
+      return {
+        error: doc.querySelector('parsererror')?.textContent ?? null,
+        cases: doc.querySelectorAll('testcase').length,
+        failures: doc.querySelectorAll('testcase > failure').length,
+        skipped: doc.querySelectorAll('testcase > skipped').length,
+      };
     }, renderJunit(report));
     expect(result).toEqual({ error: null, cases: 6, failures: 1, skipped: 1 });
     await page.close();

@@ -71,14 +71,49 @@ beforeAll(async () => {
   // The misbehaving run mostly waits on timeouts: it goes alongside the others, which go two at a time. Its timeout
   // (applied to every spec of the run) must outlast a well-behaved spec even on a loaded machine — a verdict that
   // depends on the load is no verdict — so the specs it selects are the notebooks' forward passes only.
-  const misbehaving = cli(['conform', '--impl', MISBEHAVING, '--query', 'inference:forward:recipe=*', '--query', 'model:weights:round-trip:*', '--timeout', String(MISBEHAVING_TIMEOUT_S), '--watchdog-grace', '5', '--report-dir', 'misbehaving']);
+  const misbehaving = cli([
+    'conform',
+    '--impl',
+    MISBEHAVING,
+    '--query',
+    'inference:forward:recipe=*',
+    '--query',
+    'model:weights:round-trip:*',
+    '--timeout',
+    String(MISBEHAVING_TIMEOUT_S),
+    '--watchdog-grace',
+    '5',
+    '--report-dir',
+    'misbehaving',
+  ]);
   const shards = ['1/2', '2/2'].map((shard, i) =>
-    cli(['conform', '--impl', ADAPTER, '--query', 'inference:forward:recipe=001', '--query', 'model:build:*', '--shard', shard, '--report-dir', `shard${i + 1}`]),
+    cli([
+      'conform',
+      '--impl',
+      ADAPTER,
+      '--query',
+      'inference:forward:recipe=001',
+      '--query',
+      'model:build:*',
+      '--shard',
+      shard,
+      '--report-dir',
+      `shard${i + 1}`,
+    ]),
   );
   const [shard1, shard2] = await Promise.all(shards);
   const expected = await cli([
-    'conform', '--impl', join(ROOT, 'examples', 'faulty', 'dense-no-bias.ts'), '--query', 'inference:forward:recipe=001', '--query', 'model:build:*',
-    '--expectations', 'expectations.json', '--report-dir', 'expected',
+    'conform',
+    '--impl',
+    join(ROOT, 'examples', 'faulty', 'dense-no-bias.ts'),
+    '--query',
+    'inference:forward:recipe=001',
+    '--query',
+    'model:build:*',
+    '--expectations',
+    'expectations.json',
+    '--report-dir',
+    'expected',
   ]);
   const merged = await cli(['conform', 'merge', join(scratch, 'shard1', 'report.json'), join(scratch, 'shard2', 'report.json'), '--report-dir', 'adapter']);
   Object.assign(runs, { shard1, shard2, expected, merged, misbehaving: await misbehaving });
@@ -164,16 +199,25 @@ describe('mnist-spec conform', () => {
 
   it('merges vitest --reporter=json results of a plain sharded vitest run', async () => {
     const out = join(scratch, 'vitest.json');
-    const v = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/conformance/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`], {
-      cwd: ROOT,
-      env: { ...env(), [ENV.impl]: ADAPTER },
-      encoding: 'utf8',
-    });
+    const v = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'spec/conformance/model/build.spec.ts', '--reporter=json', `--outputFile=${out}`],
+      {
+        cwd: ROOT,
+        env: { ...env(), [ENV.impl]: ADAPTER },
+        encoding: 'utf8',
+      },
+    );
     expect(v.status, v.stderr).toBe(0);
     const merge = await cli(['conform', 'merge', out, '--impl', 'plain-ts', '--report-dir', 'from-vitest']);
     expect(merge.status, merge.stderr).toBe(0);
     const r = report('from-vitest');
-    expect(r.specs.map((s) => s.id).sort()).toEqual(['model:build:layers:recipe=001', 'model:build:layers:recipe=002', 'model:build:layers:recipe=004-cnn', 'model:build:layers:recipe=004-mlp']);
+    expect(r.specs.map((s) => s.id).sort()).toEqual([
+      'model:build:layers:recipe=001',
+      'model:build:layers:recipe=002',
+      'model:build:layers:recipe=004-cnn',
+      'model:build:layers:recipe=004-mlp',
+    ]);
     expect(r.specs.every((s) => s.status === 'pass' && s.claim)).toBe(true);
   }, 60_000);
 
@@ -196,7 +240,10 @@ describe('mnist-spec conform', () => {
         return cli(['conform', '--impl', ADAPTER, '--expectations', 'bad.json']);
       })(),
     ]);
-    expect([impl.status, impl.stderr]).toEqual([2, expect.stringMatching(/--impl: "no-such-runtime" is neither a shipped implementation \(.*tfjs.*\)(, an exec: command)? nor an existing module path/)]);
+    expect([impl.status, impl.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--impl: "no-such-runtime" is neither a shipped implementation \(.*tfjs.*\)(, an exec: command)? nor an existing module path/),
+    ]);
     expect([shard.status, shard.stderr]).toEqual([2, expect.stringMatching(/--shard: must be i\/n/)]);
     expect([ex.status, ex.stderr]).toEqual([2, expect.stringMatching(/--expectations: bad\.json: expectations\[0\]: every expectation needs a "reason"/)]);
     expect(existsSync(join(scratch, 'reports'))).toBe(false);

@@ -33,7 +33,8 @@ describe('the precision profiles', () => {
     const a = PRECISION_PROFILES.float32 as unknown as Record<string, { value?: number; atol?: number; rtol?: number }>;
     const b = PRECISION_PROFILES.float16 as unknown as Record<string, { value?: number; atol?: number; rtol?: number }>;
     for (const { name } of f32) {
-      for (const k of ['value', 'atol', 'rtol'] as const) if (a[name]![k] !== undefined) expect(b[name]![k], `${name}.${k}`).toBeGreaterThanOrEqual(a[name]![k]!);
+      for (const k of ['value', 'atol', 'rtol'] as const)
+        if (a[name]![k] !== undefined) expect(b[name]![k], `${name}.${k}`).toBeGreaterThanOrEqual(a[name]![k]!);
     }
     expect(PRECISION_PROFILES.float16.unitRoundoff / PRECISION_PROFILES.float32.unitRoundoff).toBe(2 ** 13);
   });
@@ -47,7 +48,11 @@ function conform(fixture: string, dir: string): Promise<{ status: number | null;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete env[k];
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, 'conform', '--impl', join(FIXTURES, fixture), '--data', 'embedded', '--report-dir', join(scratch, dir), ...QUERIES], { cwd: scratch, env });
+    const p = spawn(
+      process.execPath,
+      [CLI, 'conform', '--impl', join(FIXTURES, fixture), '--data', 'embedded', '--report-dir', join(scratch, dir), ...QUERIES],
+      { cwd: scratch, env },
+    );
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d));
     p.stderr.on('data', (d: Buffer) => (out += d));
@@ -82,7 +87,7 @@ describe('conform applies the profile of the declared precision', () => {
     expect(r.out).toMatch(/precision float16 \(declared\): judged with the float16 tolerance profile/);
   }, 180_000);
 
-  it('the same arithmetic declared float32: judged with float32 tolerances, never float16\'s, and fails them', async () => {
+  it("the same arithmetic declared float32: judged with float32 tolerances, never float16's, and fails them", async () => {
     const r = await conform('float16-declared-float32.ts', 'declared-float32');
     expect(r.status, r.out).toBe(1);
     expect(r.report.implementation).toMatchObject({ precision: { value: 'float32', declared: true }, profile: { precision: 'float32' } });

@@ -23,17 +23,31 @@ export function sampleReport(): ConformanceReport {
     line('notebook:history:recipe=001;data=embedded;epochs=4', 'passed', {
       measured: { accuracy: 0.95 },
       bound: 'val_acc ≥ 0.8',
-      artifacts: { histories: [{ config: { optimizer: { type: 'rmsprop' }, loss: 'categorical_crossentropy', batchSize: 128 }, history: { trainSamples: 8000, valSamples: 2000, epochs } }] },
+      artifacts: {
+        histories: [
+          {
+            config: { optimizer: { type: 'rmsprop' }, loss: 'categorical_crossentropy', batchSize: 128 },
+            history: { trainSamples: 8000, valSamples: 2000, epochs },
+          },
+        ],
+      },
     }),
     line('inference:evaluate:recipe=001', 'passed', {
       measured: { accuracy: 0.949, loss: 0.2457 },
       bound: 'accuracy 0.949 ± 0.001',
       artifacts: {
         confusion: { labels: [...Array(10).keys()], matrix: confusion },
-        misclassified: { data: 'embedded test split', total: 3, shown: 3, samples: [0, 1, 2].map((i) => ({ index: i, label: data.yTest.data[i], predicted: (data.yTest.data[i]! + 1) % 10, confidence: 0.75, pixels: b64(i) })) },
+        misclassified: {
+          data: 'embedded test split',
+          total: 3,
+          shown: 3,
+          samples: [0, 1, 2].map((i) => ({ index: i, label: data.yTest.data[i], predicted: (data.yTest.data[i]! + 1) % 10, confidence: 0.75, pixels: b64(i) })),
+        },
       },
     }),
-    line('model:summary:recipe=001', 'failed', { measured: 'Total params: 1', bound: 'Total params: 669,706' }, ['AssertionError: expected 1 to be 669706 & <x>\n    at spec.ts:1:1']),
+    line('model:summary:recipe=001', 'failed', { measured: 'Total params: 1', bound: 'Total params: 669,706' }, [
+      'AssertionError: expected 1 to be 669706 & <x>\n    at spec.ts:1:1',
+    ]),
     line('model:build:layers:recipe=002', 'skipped', { skipReason: 'implementation "sample" does not declare layers Conv2D' }),
     line('inference:forward:recipe=004-cnn', 'failed', {}, ['AssertionError: off by 0.1']),
     line('inference:forward:recipe=001', 'passed', { measured: { maxAbsDiff: 1e-7 } }),
@@ -51,10 +65,29 @@ export function sampleReport(): ConformanceReport {
     kind: REPORT_KIND,
     schemaVersion: REPORT_SCHEMA_VERSION,
     suite: { name: 'mnist-spec', version: '0.0.0-test', commit: 'abc123', dirty: false },
-    implementation: { name: 'sample', module: './sample.js', declaredName: 'Sample Runtime', version: '9.9', backend: 'cpu', capabilities: { layers: ['Dense'] } },
+    implementation: {
+      name: 'sample',
+      module: './sample.js',
+      declaredName: 'Sample Runtime',
+      version: '9.9',
+      backend: 'cpu',
+      capabilities: { layers: ['Dense'] },
+    },
     machine: machineInfo(),
     data: { embedded: data.provenance, full: null, note: 'no full MNIST set' },
-    run: { command: 'mnist-spec conform --impl ./sample.js', tier: 'fast', queries: ['*'], shards: [], expectationsFile: expectations.file, startedAt: now, finishedAt: now, wallSeconds: 12.3, specFiles: [], watchdogKills: 0, errors: [] },
+    run: {
+      command: 'mnist-spec conform --impl ./sample.js',
+      tier: 'fast',
+      queries: ['*'],
+      shards: [],
+      expectationsFile: expectations.file,
+      startedAt: now,
+      finishedAt: now,
+      wallSeconds: 12.3,
+      specFiles: [],
+      watchdogKills: 0,
+      errors: [],
+    },
     summary: summarize(specs),
     specs,
   };
@@ -68,23 +101,54 @@ export function warnedReport(): ConformanceReport {
   const base = sampleReport();
   const claim = { source: 'seeds/004_a3e4b7a8a8c57e4b.txt', quote: 'Test accuracy: 0.9812' };
   const line = (id: string, state: ResultLine['state'], spec: Record<string, unknown>): ResultLine => ({
-    t: 'result', name: `sample > ${id}`, file: 'spec/conformance/notebook/outcome.cnn.spec.ts', state, durationMs: 4000, errors: [], logs: [],
+    t: 'result',
+    name: `sample > ${id}`,
+    file: 'spec/conformance/notebook/outcome.cnn.spec.ts',
+    state,
+    durationMs: 4000,
+    errors: [],
+    logs: [],
     spec: { id, claim, tier: 'fast', tags: ['fast', 'trains', 'stochastic'], ...spec },
   });
-  const stochastic = { why: 'tfjs seeds 1-20 reached 0.70-0.95', method: 'Student-t prediction', falseFailure: 3e-7, calibrations: [{ implementation: 'tfjs', data: 'embedded', seeds: 20 }] };
+  const stochastic = {
+    why: 'tfjs seeds 1-20 reached 0.70-0.95',
+    method: 'Student-t prediction',
+    falseFailure: 3e-7,
+    calibrations: [{ implementation: 'tfjs', data: 'embedded', seeds: 20 }],
+  };
   const lines = [
     line('notebook:outcome:recipe=004-cnn;data=embedded;epochs=1', 'passed', {
       stochastic,
       measured: { accuracy: 0.61, loss: 1.1 },
       bound: 'accuracy ≥ 0.5',
       warnings: ["accuracy 0.61 passes its bound but lies below the reference's 1st percentile 0.7012"],
-      placements: [{ quantity: 'accuracy', value: 0.61, side: 'low', reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 }, percentile: 0, tail: 0.7012, beyondTail: true }],
+      placements: [
+        {
+          quantity: 'accuracy',
+          value: 0.61,
+          side: 'low',
+          reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 },
+          percentile: 0,
+          tail: 0.7012,
+          beyondTail: true,
+        },
+      ],
     }),
     line('notebook:outcome:recipe=001;data=embedded;epochs=5', 'passed', {
       stochastic,
       measured: { accuracy: 0.94, loss: 0.23 },
       bound: 'accuracy ≥ 0.92',
-      placements: [{ quantity: 'accuracy', value: 0.94, side: 'low', reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 }, percentile: 47.5, tail: 0.93, beyondTail: false }],
+      placements: [
+        {
+          quantity: 'accuracy',
+          value: 0.94,
+          side: 'low',
+          reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 },
+          percentile: 47.5,
+          tail: 0.93,
+          beyondTail: false,
+        },
+      ],
     }),
     line('model:build:layers:recipe=004-cnn', 'skipped', { skipReason: 'no Conv2D' }),
   ];

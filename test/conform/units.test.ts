@@ -85,7 +85,16 @@ describe('expectations', () => {
 });
 
 describe('report model', () => {
-  const line = (state: 'passed' | 'failed' | 'skipped') => ({ t: 'result' as const, name: 'i > a:b', file: 'f', state, durationMs: 1, errors: state === 'failed' ? ['boom\nstack'] : [], logs: [], spec: { id: 'a:b', skipReason: state === 'skipped' ? 'no Conv2D' : undefined } });
+  const line = (state: 'passed' | 'failed' | 'skipped') => ({
+    t: 'result' as const,
+    name: 'i > a:b',
+    file: 'f',
+    state,
+    durationMs: 1,
+    errors: state === 'failed' ? ['boom\nstack'] : [],
+    logs: [],
+    spec: { id: 'a:b', skipReason: state === 'skipped' ? 'no Conv2D' : undefined },
+  });
   const fail = { file: 'e', expectations: [{ query: 'a:*', status: 'fail' as const, reason: 'known' }] };
   it('judges each result against the expectations', () => {
     expect(toSpecResult(line('passed'))).toMatchObject({ status: 'pass' });
@@ -96,7 +105,20 @@ describe('report model', () => {
   });
   it('is ok unless something unexpected failed (unexpected passes too, when strict)', () => {
     const r = sampleReport();
-    expect(r.summary).toEqual({ total: 6, pass: 2, warn: 0, fail: 1, skip: 1, expectedFail: 1, unexpectedPass: 1, ok: false, judged: 5, notebookClaims: { judged: 5, total: 6 }, verdict: 'does-not-conform', runErrors: 0 });
+    expect(r.summary).toEqual({
+      total: 6,
+      pass: 2,
+      warn: 0,
+      fail: 1,
+      skip: 1,
+      expectedFail: 1,
+      unexpectedPass: 1,
+      ok: false,
+      judged: 5,
+      notebookClaims: { judged: 5, total: 6 },
+      verdict: 'does-not-conform',
+      runErrors: 0,
+    });
     const noFail = { ...r, specs: r.specs.filter((s) => s.status !== 'fail') };
     expect(mergeReports([noFail]).summary).toMatchObject({ ok: true, verdict: 'conforms-partial' });
     expect(headline(mergeReports([noFail]))).toMatch(/^CONFORMS \(partial: 4 of 5 notebook claims judged\): 2 pass/);
@@ -113,7 +135,9 @@ describe('report model', () => {
     expect(mergeReports([crashed]).summary).toMatchObject({ ok: false, verdict: 'does-not-conform', runErrors: 1 });
     expect(headline(mergeReports([crashed]))).toMatch(/^DOES NOT CONFORM \(1 run error\): 2 pass/);
     expect(headline(mergeReports([only(['pass'])]))).toBe('CONFORMS: 2 pass, 0 fail, 0 skip (2 specs)');
-    expect(renderJunit(mergeReports([only(['pass', 'skip'])]))).toContain('<property name="verdict" value="CONFORMS (partial: 2 of 3 notebook claims judged)"/><property name="notebook-claims-judged" value="2"/><property name="notebook-claims" value="3"/>');
+    expect(renderJunit(mergeReports([only(['pass', 'skip'])]))).toContain(
+      '<property name="verdict" value="CONFORMS (partial: 2 of 3 notebook claims judged)"/><property name="notebook-claims-judged" value="2"/><property name="notebook-claims" value="3"/>',
+    );
   });
   it('merges shards: every spec once, the worst status wins, times span the shards', () => {
     const r = sampleReport();
@@ -124,14 +148,37 @@ describe('report model', () => {
     expect(m.run.shards).toEqual(['1/2', '2/2']);
     expect([m.run.startedAt, m.run.finishedAt]).toEqual(['2025-01-01T00:00:00.000Z', '2025-01-03T00:00:00.000Z']);
     const passed = { ...r.specs[2]!, status: 'pass' as const };
-    expect(mergeReports([{ ...a, specs: [passed] }, { ...b, specs: [r.specs[2]!] }]).specs[0]!.status).toBe('fail');
+    expect(
+      mergeReports([
+        { ...a, specs: [passed] },
+        { ...b, specs: [r.specs[2]!] },
+      ]).specs[0]!.status,
+    ).toBe('fail');
     expect(() => mergeReports([a, { ...b, implementation: { ...b.implementation, name: 'other' } }])).toThrow(/different implementations/);
   });
   it('reads vitest JSON reporter output (task.meta included)', () => {
     const lines = linesFromVitestJson({
-      testResults: [{ name: '/x/spec/model/a.spec.ts', assertionResults: [{ ancestorTitles: ['tfjs'], title: 'model:a', status: 'failed', duration: 5, failureMessages: ['no'], meta: { spec: { id: 'model:a' } } }] }],
+      testResults: [
+        {
+          name: '/x/spec/model/a.spec.ts',
+          assertionResults: [
+            { ancestorTitles: ['tfjs'], title: 'model:a', status: 'failed', duration: 5, failureMessages: ['no'], meta: { spec: { id: 'model:a' } } },
+          ],
+        },
+      ],
     });
-    expect(lines).toEqual([{ t: 'result', name: 'tfjs > model:a', file: '/x/spec/model/a.spec.ts', state: 'failed', durationMs: 5, errors: ['no'], logs: [], spec: { id: 'model:a' } }]);
+    expect(lines).toEqual([
+      {
+        t: 'result',
+        name: 'tfjs > model:a',
+        file: '/x/spec/model/a.spec.ts',
+        state: 'failed',
+        durationMs: 5,
+        errors: ['no'],
+        logs: [],
+        spec: { id: 'model:a' },
+      },
+    ]);
   });
 });
 
@@ -179,16 +226,43 @@ describe('renderings', () => {
 });
 
 describe('warnings (a pass worth a look, CTS-style warn)', () => {
-  const PLACEMENT = { quantity: 'accuracy', value: 0.61, side: 'low' as const, reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 }, percentile: 0, tail: 0.7012, beyondTail: true };
+  const PLACEMENT = {
+    quantity: 'accuracy',
+    value: 0.61,
+    side: 'low' as const,
+    reference: { implementation: 'tfjs', data: 'embedded', seeds: 20 },
+    percentile: 0,
+    tail: 0.7012,
+    beyondTail: true,
+  };
   const warning = "accuracy 0.61 passes its bound but lies below the reference's 1st percentile 0.7012";
   const line = (state: ResultLine['state']): ResultLine => ({
-    t: 'result', name: 'i > notebook:outcome:recipe=004-cnn', file: 'f', state, durationMs: 1, errors: state === 'failed' ? ['boom'] : [], logs: [],
-    spec: { id: 'notebook:outcome:recipe=004-cnn', warnings: [warning], placements: [PLACEMENT], stochastic: { why: 'calibrated', method: 't', falseFailure: 3e-7 } },
+    t: 'result',
+    name: 'i > notebook:outcome:recipe=004-cnn',
+    file: 'f',
+    state,
+    durationMs: 1,
+    errors: state === 'failed' ? ['boom'] : [],
+    logs: [],
+    spec: {
+      id: 'notebook:outcome:recipe=004-cnn',
+      warnings: [warning],
+      placements: [PLACEMENT],
+      stochastic: { why: 'calibrated', method: 't', falseFailure: 3e-7 },
+    },
   });
   it('a passed spec with warnings is `warn`, its first warning the reason; a failed one stays failed; an expected failure that passes is unexpected', () => {
-    expect(toSpecResult(line('passed'))).toMatchObject({ status: 'warn', reason: warning, warnings: [warning], placements: [PLACEMENT], stochastic: { falseFailure: 3e-7 } });
+    expect(toSpecResult(line('passed'))).toMatchObject({
+      status: 'warn',
+      reason: warning,
+      warnings: [warning],
+      placements: [PLACEMENT],
+      stochastic: { falseFailure: 3e-7 },
+    });
     expect(toSpecResult(line('failed'))).toMatchObject({ status: 'fail', reason: 'boom', warnings: [warning] });
-    expect(toSpecResult(line('passed'), { file: 'e', expectations: [{ query: 'notebook:*', status: 'fail', reason: 'known' }] }).status).toBe('unexpected-pass');
+    expect(toSpecResult(line('passed'), { file: 'e', expectations: [{ query: 'notebook:*', status: 'fail', reason: 'known' }] }).status).toBe(
+      'unexpected-pass',
+    );
   });
   it('counts as judged and never fails the run: warn alone conforms, the headline and the counts show it', () => {
     const r = warnedReport();
@@ -209,8 +283,10 @@ describe('warnings (a pass worth a look, CTS-style warn)', () => {
     expect(at('## Warnings (1): passed, but worth a look')).toBeGreaterThan(0);
     expect(at('## Warnings')).toBeLessThan(at('## The notebooks vs this implementation'));
     expect(md).toContain(`- **sample > notebook:outcome:recipe=004-cnn;data=embedded;epochs=1**: ${warning}`);
-    expect(md).toMatch(/\| notebook:outcome:recipe=004-cnn;data=embedded;epochs=1 \| accuracy 0\.61, loss 1\.1 \| accuracy ≥ 0\.5 \| p0 of tfjs×20 \(below 1st pct\) \| \*\*WARN\*\* \|/);
-    expect(md).toContain("estimated probability that a correct implementation fails it: 3e-7");
+    expect(md).toMatch(
+      /\| notebook:outcome:recipe=004-cnn;data=embedded;epochs=1 \| accuracy 0\.61, loss 1\.1 \| accuracy ≥ 0\.5 \| p0 of tfjs×20 \(below 1st pct\) \| \*\*WARN\*\* \|/,
+    );
+    expect(md).toContain('estimated probability that a correct implementation fails it: 3e-7');
     expect(md).toContain("  - accuracy 0.61: percentile 0 among tfjs's 20 seeds (1st percentile 0.7012) — beyond it");
   });
   it('report.html shows them above the counts, with a warn card', () => {
@@ -226,7 +302,9 @@ describe('warnings (a pass worth a look, CTS-style warn)', () => {
     const tc = xml.split('\n').find((l) => l.includes('name="notebook:outcome:recipe=004-cnn;data=embedded;epochs=1"'))!;
     expect(tc).not.toContain('<failure');
     expect(tc).not.toContain('<skipped');
-    expect(tc).toContain(`<property name="warning" value="accuracy 0.61 passes its bound but lies below the reference&apos;s 1st percentile 0.7012"/>`.replace('&apos;', "'"));
+    expect(tc).toContain(
+      `<property name="warning" value="accuracy 0.61 passes its bound but lies below the reference&apos;s 1st percentile 0.7012"/>`.replace('&apos;', "'"),
+    );
     expect(tc).toContain(`<system-out>warning: ${warning}</system-out>`);
     expect(tc).toContain('<property name="false-failure-probability" value="3e-7"/>');
     expect(tc).toContain('<property name="percentile:accuracy" value="accuracy 0.61: percentile 0 among tfjs&apos;s 20 seeds'.replace('&apos;', "'"));
@@ -256,7 +334,11 @@ describe('writing reports', () => {
     await writeReports(dir, sampleReport());
     const before = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     const broken = sampleReport();
-    (broken.specs[0] as { measured: unknown }).measured = { toJSON() { throw new Error('interrupted'); } };
+    (broken.specs[0] as { measured: unknown }).measured = {
+      toJSON() {
+        throw new Error('interrupted');
+      },
+    };
     await expect(writeReports(dir, broken)).rejects.toThrow('interrupted');
     expect(Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]))).toEqual(before);
   });
@@ -265,12 +347,26 @@ describe('writing reports', () => {
 describe('spec selection', () => {
   it('runs the spec files under spec/conformance/, narrowed by the queries to those whose id prefix they reach', () => {
     const all = conformanceSpecFiles();
-    const rel = (fs: string[]): string[] => fs.map((f) => f.split(/[\\/]spec[\\/]conformance[\\/]/)[1]!.split('\\').join('/'));
+    const rel = (fs: string[]): string[] =>
+      fs.map((f) =>
+        f
+          .split(/[\\/]spec[\\/]conformance[\\/]/)[1]!
+          .split('\\')
+          .join('/'),
+      );
     expect(rel(all)).toContain('inference/forward.spec.ts');
     expect(rel(all)).toContain('notebook/outcome.mlp.spec.ts');
     expect(all.every((f) => /[\\/]spec[\\/]conformance[\\/]/.test(f))).toBe(true);
-    expect(rel(conformanceSpecFiles(undefined, ['notebook:outcome:*']))).toEqual(['notebook/outcome.000-scaled.spec.ts', 'notebook/outcome.000.spec.ts', 'notebook/outcome.cnn.spec.ts', 'notebook/outcome.mlp.spec.ts']);
-    expect(rel(conformanceSpecFiles(undefined, ['inference:forward:*', 'train:optimizer:rmsprop:*']))).toEqual(['inference/forward.spec.ts', 'train/optimizer.spec.ts']);
+    expect(rel(conformanceSpecFiles(undefined, ['notebook:outcome:*']))).toEqual([
+      'notebook/outcome.000-scaled.spec.ts',
+      'notebook/outcome.000.spec.ts',
+      'notebook/outcome.cnn.spec.ts',
+      'notebook/outcome.mlp.spec.ts',
+    ]);
+    expect(rel(conformanceSpecFiles(undefined, ['inference:forward:*', 'train:optimizer:rmsprop:*']))).toEqual([
+      'inference/forward.spec.ts',
+      'train/optimizer.spec.ts',
+    ]);
     expect(rel(conformanceSpecFiles(undefined, ['*:recipe=001']))).toEqual(rel(all));
     expect(conformanceSpecFiles(undefined, ['inference:forwar'])).toEqual([]);
   });

@@ -99,7 +99,13 @@ describe('engine: categorical cross-entropy on probabilities', () => {
       // Logits (200, −200): p = (1, 0) in float32; the label is class 1.
       const weights = [tensor([100, -100, 100, -100], [2, 2]), tensor([0, 0], [2])];
       await model.setWeights(weights);
-      const h = await model.fit!(tensor([1, 1], [1, 2]), tensor([0, 1], [1, 2]), { optimizer: { type: 'sgd', lr: 1 }, loss: 'categorical_crossentropy', batchSize: 1, epochs: 1, seed: 1 });
+      const h = await model.fit!(tensor([1, 1], [1, 2]), tensor([0, 1], [1, 2]), {
+        optimizer: { type: 'sgd', lr: 1 },
+        loss: 'categorical_crossentropy',
+        batchSize: 1,
+        epochs: 1,
+        seed: 1,
+      });
       expect(h.epochs[0]!.loss).toBeCloseTo(-Math.log(1e-7), 4);
       expect(h.epochs[0]!.acc).toBe(0);
       const after = await model.getWeights();
@@ -112,7 +118,11 @@ describe('engine: batch normalization moving statistics (Keras 2.2 + TF zero-deb
   for (const image of [false, true]) {
     test(image ? 'over images: n/(n − (1 + ε)) and fused batch norm’s n/(n − 1)' : 'over vectors: n/(n − (1 + ε))', async () => {
       const arch: Architecture = image
-        ? { kind: 'sequential', inputShape: [2, 2, 3], layers: [{ type: 'BatchNormalization' }, { type: 'Flatten' }, { type: 'Dense', units: 2, activation: 'softmax' }] }
+        ? {
+            kind: 'sequential',
+            inputShape: [2, 2, 3],
+            layers: [{ type: 'BatchNormalization' }, { type: 'Flatten' }, { type: 'Dense', units: 2, activation: 'softmax' }],
+          }
         : { kind: 'sequential', inputShape: [3], layers: [{ type: 'BatchNormalization' }, { type: 'Dense', units: 2, activation: 'softmax' }] };
       const rows = image ? 4 * 2 * 2 : 4;
       const rng = new Rng(5);
@@ -122,7 +132,13 @@ describe('engine: batch normalization moving statistics (Keras 2.2 + TF zero-deb
         const y = Array.from({ length: samples * 2 }, (_, i) => (i % 2 === 0 ? 1 : 0));
         const xShape = image ? [samples, 2, 2, 3] : [samples, 3];
         for (let step = 1; step <= 2; step++) {
-          await model.fit!(tensor(x, xShape), tensor(y, [samples, 2]), { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: samples, epochs: 1, seed: 1 });
+          await model.fit!(tensor(x, xShape), tensor(y, [samples, 2]), {
+            optimizer: { type: 'sgd', lr: 0 },
+            loss: 'categorical_crossentropy',
+            batchSize: samples,
+            epochs: 1,
+            seed: 1,
+          });
           const w = await model.getWeights();
           const mm = w.find((t) => t.name === 'moving_mean')!.tensor.data;
           const mv = w.find((t) => t.name === 'moving_variance')!.tensor.data;
@@ -157,8 +173,14 @@ describe('engine: a seed names one run', () => {
   };
   const rng = new Rng(9);
   const n = 40;
-  const x = tensor(Array.from({ length: n * 64 }, () => rng.float()), [n, 8, 8, 1]);
-  const y = tensor(Array.from({ length: n * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)), [n, 3]);
+  const x = tensor(
+    Array.from({ length: n * 64 }, () => rng.float()),
+    [n, 8, 8, 1],
+  );
+  const y = tensor(
+    Array.from({ length: n * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)),
+    [n, 3],
+  );
   const run = (seed: number) =>
     withModel(arch, 2, async (model) => {
       await model.fit!(x, y, { optimizer: { type: 'adam', lr: 0.01 }, loss: 'categorical_crossentropy', batchSize: 8, epochs: 2, seed, validationSplit: 0.2 });

@@ -41,7 +41,10 @@ beforeAll(() => {
   for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(project, f));
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['my-ts-runtime.ts'] }),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: ['my-ts-runtime.ts'],
+    }),
   );
 }, 600_000);
 
@@ -49,8 +52,19 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed package, installed into a fresh project', () => {
   it('ships the CLI, the conformance specs, the golden models and the types, and nothing of the repository besides', () => {
-    const listed = run('tar', ['-tzf', tarball], work).stdout.split('\n').map((f) => f.replace(/^package\//, ''));
-    for (const f of ['dist/cli/main.js', 'dist/api/index.d.ts', 'dist/conform/child.js', 'spec/conformance/model/weights.spec.ts', 'src/harness/spec.ts', 'golden/manifest.json', 'vitest.config.ts', 'README.md']) {
+    const listed = run('tar', ['-tzf', tarball], work)
+      .stdout.split('\n')
+      .map((f) => f.replace(/^package\//, ''));
+    for (const f of [
+      'dist/cli/main.js',
+      'dist/api/index.d.ts',
+      'dist/conform/child.js',
+      'spec/conformance/model/weights.spec.ts',
+      'src/harness/spec.ts',
+      'golden/manifest.json',
+      'vitest.config.ts',
+      'README.md',
+    ]) {
       expect(listed, f).toContain(f);
     }
     expect(listed.filter((f) => /^(test|reports|scripts|bench|\.ci|spec\/suite|node_modules)\//.test(f))).toEqual([]);
@@ -61,7 +75,10 @@ describe('the packed package, installed into a fresh project', () => {
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   });
 
-  for (const [file, name] of [['my-js-runtime.js', 'my-js-runtime'], ['my-ts-runtime.ts', 'my-ts-runtime']] as const) {
+  for (const [file, name] of [
+    ['my-js-runtime.js', 'my-js-runtime'],
+    ['my-ts-runtime.ts', 'my-ts-runtime'],
+  ] as const) {
     it(`conforms: npx mnist-spec conform --impl ./${file}`, () => {
       const r = run('npx', ['mnist-spec', 'conform', '--impl', `./${file}`], project);
       expect(r.status, r.stdout.slice(-3000) + r.stderr).toBe(0);

@@ -48,7 +48,19 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.skipIf(!hasNumpy)('conform --impl exec: with a process that misbehaves', () => {
   it('a process that crashes in predict fails those specs with the reason; the run goes on with fresh processes', async () => {
-    const r = await cli(['conform', '--impl', exec({ argv: [PYTHON, MISBEHAVING, 'exit'], name: 'crashes' }), '--query', 'model:predict:*', '--query', 'model:build:*', '--data', 'embedded', '--report-dir', 'crashes']);
+    const r = await cli([
+      'conform',
+      '--impl',
+      exec({ argv: [PYTHON, MISBEHAVING, 'exit'], name: 'crashes' }),
+      '--query',
+      'model:predict:*',
+      '--query',
+      'model:build:*',
+      '--data',
+      'embedded',
+      '--report-dir',
+      'crashes',
+    ]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     const rep = report('crashes');
     const predict = rep.specs.filter((s) => s.id.startsWith('model:predict:') && s.status !== 'skip');
@@ -82,8 +94,13 @@ describe.skipIf(!hasNumpy)('conform --impl exec: with a process that misbehaves'
     expect(r.status, r.stdout + r.stderr).toBe(1);
     const rep = report('hangs');
     const status = Object.fromEntries(rep.specs.map((s) => [s.id, s.status]));
-    expect(status).toEqual({ 'model:predict:inference-mode:recipe=001': 'fail', 'model:predict:batch-size-invariant:recipe=001': 'fail', 'model:summary:recipe=001': 'pass' });
-    for (const s of rep.specs.filter((x) => x.status === 'fail')) expect(s.reason).toMatch(/protocol error \(timeout\): no reply for 'predict' \(id \d+\) within 2\.0 s: killed/);
+    expect(status).toEqual({
+      'model:predict:inference-mode:recipe=001': 'fail',
+      'model:predict:batch-size-invariant:recipe=001': 'fail',
+      'model:summary:recipe=001': 'pass',
+    });
+    for (const s of rep.specs.filter((x) => x.status === 'fail'))
+      expect(s.reason).toMatch(/protocol error \(timeout\): no reply for 'predict' \(id \d+\) within 2\.0 s: killed/);
   }, 240_000);
 });
 
@@ -95,14 +112,20 @@ describe('conform --impl exec: and the shipped process implementations, used wro
   });
 
   it('pytorch without its Python skips every spec, saying how to install it', async () => {
-    const r = await cli(['conform', '--impl', 'pytorch', '--query', 'model:build:*', '--query', 'train:optimizer:adam:*', '--data', 'embedded', '--report-dir', 'no-python'], { MNIST_SPEC_PYTHON: '/nonexistent/python3' });
+    const r = await cli(
+      ['conform', '--impl', 'pytorch', '--query', 'model:build:*', '--query', 'train:optimizer:adam:*', '--data', 'embedded', '--report-dir', 'no-python'],
+      { MNIST_SPEC_PYTHON: '/nonexistent/python3' },
+    );
     // Nothing judged is not conformance (main's verdict integrity): exit 1, with the reason on the first screen.
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/NOTHING JUDGED/);
     const rep = report('no-python');
     expect(rep.summary.pass).toBe(0);
     expect(rep.summary.skip).toBe(rep.specs.length);
-    for (const s of rep.specs) expect(s.reason).toMatch(/implementation "pytorch" is unavailable here: \/nonexistent\/python3 not found .* install it with: apt-get install -y python3-numpy python3-torch/);
+    for (const s of rep.specs)
+      expect(s.reason).toMatch(
+        /implementation "pytorch" is unavailable here: \/nonexistent\/python3 not found .* install it with: apt-get install -y python3-numpy python3-torch/,
+      );
     expect(r.stdout).toMatch(/note: unavailable: \/nonexistent\/python3 not found/);
   }, 240_000);
 });

@@ -15,10 +15,21 @@ import adapter from '../../examples/plain-ts/index.js';
  * that exit, hang, garble, reply out of order or lie about tensors — each a typed ProtocolError naming the
  * message, after which the next call gets a fresh peer and models of the old one are lost.
  */
-const MLP: Architecture = { kind: 'sequential', inputShape: [4], layers: [{ type: 'Dense', units: 3, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }] };
+const MLP: Architecture = {
+  kind: 'sequential',
+  inputShape: [4],
+  layers: [
+    { type: 'Dense', units: 3, activation: 'relu' },
+    { type: 'Dense', units: 2, activation: 'softmax' },
+  ],
+};
 const X = { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i / 12) };
 
-type Misbehaviour = (frame: Frame, honest: () => void, peer: { raw: (b: Uint8Array) => void; reply: (h: Omit<FrameHeader, 'id'>, t?: WireTensor[]) => void; die: () => void }) => void;
+type Misbehaviour = (
+  frame: Frame,
+  honest: () => void,
+  peer: { raw: (b: Uint8Array) => void; reply: (h: Omit<FrameHeader, 'id'>, t?: WireTensor[]) => void; die: () => void },
+) => void;
 
 /**
  * A factory of peers serving examples/plain-ts, where `misbehave` may take over any request (return without
@@ -94,7 +105,7 @@ describe('RemoteImplementation over an honest peer', () => {
     await remote.close();
   });
 
-  it('turns an error reply into the suite\'s own error, naming the argument, and lives on', async () => {
+  it("turns an error reply into the suite's own error, naming the argument, and lives on", async () => {
     const remote = await connect(peers());
     const model = await remote.build(MLP, { seed: 1 });
     const weights = (await model.getWeights()).map((w) => w.tensor);
@@ -129,9 +140,27 @@ describe('a misbehaving peer is a typed ProtocolError naming the message; the ne
       message: /during 'predict' .*10 bytes of an incomplete frame/,
       fatal: true,
     },
-    { name: 'replies to another id', act: (f, _h, p) => p.raw(encodeFrame({ type: 'reply', id: f.header.id! + 1 })), kind: 'order', message: /answers no outstanding request while waiting for the reply to 'predict'/, fatal: true },
-    { name: 'answers with an unknown message type', act: (_f, _h, p) => p.reply({ type: 'result' }), kind: 'schema', message: /'result' .* unknown message type/, fatal: true },
-    { name: 'sends a malformed progress message', act: (_f, _h, p) => p.reply({ type: 'progress', event: 'batch', epoch: 'one' }), kind: 'schema', message: /progress of 'predict' .*field "epoch" must be an integer/, fatal: true },
+    {
+      name: 'replies to another id',
+      act: (f, _h, p) => p.raw(encodeFrame({ type: 'reply', id: f.header.id! + 1 })),
+      kind: 'order',
+      message: /answers no outstanding request while waiting for the reply to 'predict'/,
+      fatal: true,
+    },
+    {
+      name: 'answers with an unknown message type',
+      act: (_f, _h, p) => p.reply({ type: 'result' }),
+      kind: 'schema',
+      message: /'result' .* unknown message type/,
+      fatal: true,
+    },
+    {
+      name: 'sends a malformed progress message',
+      act: (_f, _h, p) => p.reply({ type: 'progress', event: 'batch', epoch: 'one' }),
+      kind: 'schema',
+      message: /progress of 'predict' .*field "epoch" must be an integer/,
+      fatal: true,
+    },
     {
       name: 'answers with float64 probabilities',
       act: (_f, _h, p) => p.reply({ type: 'reply' }, [{ name: 'probabilities', dtype: 'float64', shape: [3, 2], data: new Float64Array(6) }]),
@@ -217,7 +246,7 @@ describe('a misbehaving peer is a typed ProtocolError naming the message; the ne
     await hung.close();
   });
 
-  it('an unknown error name stays the peer\'s, with its message', async () => {
+  it("an unknown error name stays the peer's, with its message", async () => {
     const remote = await connect(peers(onFirst('predict', (_f, _h, p) => p.reply({ type: 'error', name: 'ValueError', message: 'bad input' }))));
     const e = await rejection((await remote.build(MLP, { seed: 1 })).predict(X));
     expect(e).toBeInstanceOf(RemoteError);
@@ -227,15 +256,17 @@ describe('a misbehaving peer is a typed ProtocolError naming the message; the ne
 });
 
 describe('the handshake', () => {
-  const helloPeer = (reply: Record<string, unknown>): TransportFactory => async () => {
-    const [suite, impl] = transportPair('hello peer');
-    const d = new FrameDecoder();
-    impl.onData((c) => {
-      for (const f of d.push(c)) impl.send(encodeFrame({ type: 'reply', id: f.header.id, ...reply }));
-    });
-    impl.onClose(() => undefined);
-    return suite;
-  };
+  const helloPeer =
+    (reply: Record<string, unknown>): TransportFactory =>
+    async () => {
+      const [suite, impl] = transportPair('hello peer');
+      const d = new FrameDecoder();
+      impl.onData((c) => {
+        for (const f of d.push(c)) impl.send(encodeFrame({ type: 'reply', id: f.header.id, ...reply }));
+      });
+      impl.onClose(() => undefined);
+      return suite;
+    };
   const hello = { implementation: { name: 'x', version: '1' }, capabilities: { layers: ['Dense'] } };
 
   it('refuses a protocol version the suite does not speak', async () => {
@@ -250,7 +281,9 @@ describe('the handshake', () => {
   });
 
   it('an unavailable implementation skips with its reason and install command', async () => {
-    const remote: Implementation = await connect(helloPeer({ ...hello, protocol: 1, unavailable: { reason: 'no torch', install: 'apt-get install -y python3-torch' } }));
+    const remote: Implementation = await connect(
+      helloPeer({ ...hello, protocol: 1, unavailable: { reason: 'no torch', install: 'apt-get install -y python3-torch' } }),
+    );
     expect(remote.unavailable).toBe('no torch — install it with: apt-get install -y python3-torch');
     expect(await rejection(remote.build(MLP))).toBeInstanceOf(UnsupportedError);
     expect((await remote.info()).backend).toBe('unavailable');
@@ -266,7 +299,6 @@ describe('the handshake', () => {
   });
 });
 
-
 describe('fit through the protocol is the same fit', () => {
   it('TF.js served over the protocol: the same History, callbacks and weights as in process', async () => {
     const tfjs = (await import('../../src/impl/tfjs/index.js')).default;
@@ -276,14 +308,32 @@ describe('fit through the protocol is the same fit', () => {
       return suite;
     };
     const remote = await connect(served, 30_000);
-    const arch: Architecture = { kind: 'sequential', inputShape: [4], layers: [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'Dropout', rate: 0.3 }, { type: 'Dense', units: 2, activation: 'softmax' }] };
+    const arch: Architecture = {
+      kind: 'sequential',
+      inputShape: [4],
+      layers: [
+        { type: 'Dense', units: 8, activation: 'relu' },
+        { type: 'Dropout', rate: 0.3 },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+    };
     const x = { shape: [20, 4], data: Float32Array.from({ length: 80 }, (_, i) => Math.sin(i)) };
     const y = { shape: [20, 2], data: Float32Array.from({ length: 40 }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
-    const config = { optimizer: { type: 'adam' as const, lr: 0.05 }, loss: 'categorical_crossentropy' as const, batchSize: 6, epochs: 2, seed: 4, validationSplit: 0.2 };
+    const config = {
+      optimizer: { type: 'adam' as const, lr: 0.05 },
+      loss: 'categorical_crossentropy' as const,
+      batchSize: 6,
+      epochs: 2,
+      seed: 4,
+      validationSplit: 0.2,
+    };
     const run = async (impl: Implementation) => {
       const model = await impl.build(arch, { seed: 2 });
       const calls: unknown[] = [];
-      const history = await model.fit!(x, y, config, { onBatchEnd: (b) => calls.push(['batch', b]), onEpochEnd: (e) => calls.push(['epoch', { ...e, seconds: 0 }]) });
+      const history = await model.fit!(x, y, config, {
+        onBatchEnd: (b) => calls.push(['batch', b]),
+        onEpochEnd: (e) => calls.push(['epoch', { ...e, seconds: 0 }]),
+      });
       const weights = (await model.getWeights()).map((w) => Array.from(w.tensor.data));
       model.dispose();
       return { history: { ...history, epochs: history.epochs.map((e) => ({ ...e, seconds: 0 })) }, calls, weights };

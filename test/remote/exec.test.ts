@@ -21,7 +21,14 @@ const MISBEHAVING = join(ROOT, 'test', 'fixtures', 'remote', 'misbehaving.py');
 const NUMPY_MLP = join(ROOT, 'examples', 'numpy-mlp', 'numpy_mlp.py');
 const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 
-const MLP: Architecture = { kind: 'sequential', inputShape: [6], layers: [{ type: 'Dense', units: 5, activation: 'relu' }, { type: 'Dense', units: 3, activation: 'softmax' }] };
+const MLP: Architecture = {
+  kind: 'sequential',
+  inputShape: [6],
+  layers: [
+    { type: 'Dense', units: 5, activation: 'relu' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+};
 const X = { shape: [4, 6], data: Float32Array.from({ length: 24 }, (_, i) => (i % 7) / 7) };
 const Y = { shape: [4, 3], data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0]) };
 
@@ -81,7 +88,12 @@ describe.skipIf(!hasNumpy)('exec: a Python implementation through the client', (
       const p = await model.predict(X, { batchSize: 3 });
       expect(p.shape).toEqual([4, 3]);
       const batches: number[] = [];
-      const history = await model.fit!(X, Y, { optimizer: { type: 'adam', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 3, epochs: 2, seed: 1 }, { onBatchEnd: (b) => batches.push(b.seen) });
+      const history = await model.fit!(
+        X,
+        Y,
+        { optimizer: { type: 'adam', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 3, epochs: 2, seed: 1 },
+        { onBatchEnd: (b) => batches.push(b.seen) },
+      );
       expect(batches).toEqual([3, 4, 3, 4]);
       expect(history.epochs.map((e) => e.epoch)).toEqual([0, 1]);
       const weights = (await model.getWeights()).map((w) => w.tensor);
@@ -107,7 +119,10 @@ describe.skipIf(!hasNumpy)('exec: a Python implementation through the client', (
   ];
   for (const [mode, kind, message] of fatal) {
     it(`a process that misbehaves (${mode}) fails that call with a ProtocolError, and the next call gets a fresh process`, async () => {
-      const impl = await execImplementation({ argv: [PYTHON, MISBEHAVING, mode], env: {}, name: 'misbehaving', timeoutMs: 1000 }, { onStderrLine: () => undefined });
+      const impl = await execImplementation(
+        { argv: [PYTHON, MISBEHAVING, mode], env: {}, name: 'misbehaving', timeoutMs: 1000 },
+        { onStderrLine: () => undefined },
+      );
       try {
         const model = await impl.build(MLP, { seed: 1 });
         const e = await rejection(model.predict(X));
@@ -158,14 +173,22 @@ describe.skipIf(!hasNumpy)('exec: a Python implementation through the client', (
   });
 
   it('a hello with a protocol version the suite does not speak is refused', async () => {
-    const e = await rejection(execImplementation({ argv: [PYTHON, MISBEHAVING, 'bad-version'], env: {}, name: 'misbehaving' }, { onStderrLine: () => undefined }));
+    const e = await rejection(
+      execImplementation({ argv: [PYTHON, MISBEHAVING, 'bad-version'], env: {}, name: 'misbehaving' }, { onStderrLine: () => undefined }),
+    );
     expect((e as ProtocolError).kind).toBe('version');
   });
 
   it('pytorch without torch, or without NumPy, is unavailable: it says which, and how to install it', async () => {
     const script = join(ROOT, 'src', 'impl', 'pytorch', 'mnist_spec_pytorch.py');
-    const noTorch = await execImplementation({ argv: [PYTHON, script], env: { PYTHONPATH: join(ROOT, 'test', 'fixtures', 'remote', 'no-torch') }, name: 'pytorch' });
-    expect(noTorch.unavailable).toMatch(/^PyTorch is not installed for .*python3.* \(No module named 'torch' \(simulated.*\)\) — install it with: apt-get install -y python3-torch$/);
+    const noTorch = await execImplementation({
+      argv: [PYTHON, script],
+      env: { PYTHONPATH: join(ROOT, 'test', 'fixtures', 'remote', 'no-torch') },
+      name: 'pytorch',
+    });
+    expect(noTorch.unavailable).toMatch(
+      /^PyTorch is not installed for .*python3.* \(No module named 'torch' \(simulated.*\)\) — install it with: apt-get install -y python3-torch$/,
+    );
     expect(noTorch.capabilities.layers).toEqual([]);
     // -S: no site packages, so no NumPy either; the client answers the handshake without it.
     const noNumpy = await execImplementation({ argv: [PYTHON, '-S', script], env: {}, name: 'pytorch' });

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, FRAME_PREFIX_BYTES, FrameDecoder, FrameError, type Frame, type FrameHeader, type WireTensor } from '../../src/impl/remote/frame.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  FRAME_PREFIX_BYTES,
+  FrameDecoder,
+  FrameError,
+  type Frame,
+  type FrameHeader,
+  type WireTensor,
+} from '../../src/impl/remote/frame.js';
 
 /**
  * The frame codec (src/impl/remote/frame.ts) under fast-check: whatever the header and tensors, a frame
@@ -89,13 +98,17 @@ function decodeStream(parts: Uint8Array[]): { frames: Frame[]; error?: FrameErro
 describe('frame codec', () => {
   it('round-trips any header and tensors, however the stream is chunked', () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 3 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (frames, cuts) => {
-        const stream = concat(frames.map((f) => encodeFrame(f.header, f.tensors)));
-        const { frames: got, error } = decodeStream(chunks(stream, cuts));
-        expect(error).toBeUndefined();
-        expect(got).toHaveLength(frames.length);
-        got.forEach((g, i) => expectSame(g, frames[i]!));
-      }),
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
+        (frames, cuts) => {
+          const stream = concat(frames.map((f) => encodeFrame(f.header, f.tensors)));
+          const { frames: got, error } = decodeStream(chunks(stream, cuts));
+          expect(error).toBeUndefined();
+          expect(got).toHaveLength(frames.length);
+          got.forEach((g, i) => expectSame(g, frames[i]!));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -142,7 +155,10 @@ describe('frame codec', () => {
     fc.assert(
       fc.property(
         fc.array(frameArb, { minLength: 1, maxLength: 2 }),
-        fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), value: fc.integer({ min: 0, max: 255 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 4 }),
         (frames, flips, cuts) => {
           const stream = concat(frames.map((f) => encodeFrame(f.header, f.tensors)));

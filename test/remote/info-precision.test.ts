@@ -7,7 +7,11 @@ describe('info precision over the protocol', () => {
   const read = (header: Record<string, unknown>) => readInfo(FieldReader.of({ type: 'reply', id: 1, ...header }, "reply to 'info'"));
 
   it('carries float16 and float32, and leaves it out when the implementation does', () => {
-    expect(read({ backend: 'webgl', precision: 'float16', details: { WEBGL_FORCE_F16_TEXTURES: true } })).toEqual({ backend: 'webgl', precision: 'float16', details: { WEBGL_FORCE_F16_TEXTURES: true } });
+    expect(read({ backend: 'webgl', precision: 'float16', details: { WEBGL_FORCE_F16_TEXTURES: true } })).toEqual({
+      backend: 'webgl',
+      precision: 'float16',
+      details: { WEBGL_FORCE_F16_TEXTURES: true },
+    });
     expect(read({ backend: 'wasm', precision: 'float32' })).toEqual({ backend: 'wasm', precision: 'float32' });
     expect(read({ backend: 'wasm' })).toEqual({ backend: 'wasm' });
   });

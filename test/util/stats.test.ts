@@ -19,7 +19,7 @@ describe('Student t', () => {
     [4.144, 10, 0.001],
     [13.034, 4, 0.0001],
     [3.883, 19, 0.0005],
-  ])('P(T > %f | ν = %i) = %f to the table\'s 4 digits', (t, df, alpha) => {
+  ])("P(T > %f | ν = %i) = %f to the table's 4 digits", (t, df, alpha) => {
     expect(studentTUpperTail(t, df)).toBeCloseTo(alpha, alpha < 0.001 ? 6 : 4);
     expect(studentTCdf(-t, df)).toBeCloseTo(alpha, alpha < 0.001 ? 6 : 4);
   });
@@ -61,13 +61,26 @@ describe('sample statistics', () => {
     expect(welchTTest([2, 2], [3, 3]).p).toBe(0);
   });
   it('formats probabilities for a line of text', () => {
-    expect([formatProbability(3.2e-7), formatProbability(1e-13), formatProbability(0.0123), formatProbability(0.5)]).toEqual(['3e-7', '< 1e-12', '0.012', '0.5']);
+    expect([formatProbability(3.2e-7), formatProbability(1e-13), formatProbability(0.0123), formatProbability(0.5)]).toEqual([
+      '3e-7',
+      '< 1e-12',
+      '0.012',
+      '0.5',
+    ]);
   });
 });
 
 describe('error rates of a bound', () => {
   const runs = (accuracies: number[], loss = 0.3): CalibrationRun[] =>
-    accuracies.map((accuracy, i) => ({ seed: i + 1, accuracy, loss: loss + i * 0.001, saturatedWrongShare: 0.99, wallSeconds: 1, startedAt: '', loadAverage: 0 }));
+    accuracies.map((accuracy, i) => ({
+      seed: i + 1,
+      accuracy,
+      loss: loss + i * 0.001,
+      saturatedWrongShare: 0.99,
+      wallSeconds: 1,
+      startedAt: '',
+      loadAverage: 0,
+    }));
   const twenty = runs(Array.from({ length: 20 }, (_, i) => 0.94 + 0.0005 * (i - 9.5)));
   it('is the Student-t prediction (n − 1 df, sd·√(1 + 1/n)) on the scale that gives the larger probability', () => {
     const fit = fitCondition(twenty, { quantity: 'accuracy', side: 'low', limit: 0.93 });
@@ -106,14 +119,23 @@ describe('error rates of a bound', () => {
   it('estimates from the calibrations with enough seeds, cross-checks the others against the largest, and places in it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
     const file = (name: string, accuracies: number[]): void => {
-      const f = { kind: 'mnist-spec/calibration', schemaVersion: 1, implementation: { name }, data: { tier: 'embedded' }, series: [{ recipe: '001', epochs: 5, runs: runs(accuracies) }] };
+      const f = {
+        kind: 'mnist-spec/calibration',
+        schemaVersion: 1,
+        implementation: { name },
+        data: { tier: 'embedded' },
+        series: [{ recipe: '001', epochs: 5, runs: runs(accuracies) }],
+      };
       writeFileSync(join(dir, `${name}-embedded.json`), JSON.stringify(f as unknown as CalibrationFile));
     };
     const bound: Bound = { recipe: '001', data: 'embedded', epochs: 5, outcome: { kind: 'learns', minAccuracy: 0.93 }, why: 'test' };
     file('same', [0.9395, 0.9405, 0.94, 0.9385, 0.9415, 0.94]);
     file('shifted', [0.95, 0.951, 0.9505, 0.9495, 0.9515, 0.95]);
     file('wide', [0.94, 0.9, 0.9405, 0.9395, 0.94, 0.941]);
-    file('primary', twenty.map((r) => r.accuracy));
+    file(
+      'primary',
+      twenty.map((r) => r.accuracy),
+    );
     const c = calibratedBound(bound, ['same', 'shifted', 'wide', 'primary'], dir);
     expect(c.estimating.map((x) => x.implementation)).toEqual(['primary']);
     expect(c.primary?.implementation).toBe('primary');

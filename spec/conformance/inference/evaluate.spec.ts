@@ -70,7 +70,11 @@ for (const ref of manifest.evaluations) {
         });
         const measured = { accuracy: ev.accuracy, loss: ev.loss, samples: n, changedClasses: changed };
         const profile = await toleranceProfile(impl);
-        const [MAX_CHANGED, MAX_ACCURACY_DELTA, MAX_LOSS_DELTA] = [profile.evaluationChangedShare.value, profile.evaluationAccuracy.value, profile.evaluationLoss.value];
+        const [MAX_CHANGED, MAX_ACCURACY_DELTA, MAX_LOSS_DELTA] = [
+          profile.evaluationChangedShare.value,
+          profile.evaluationAccuracy.value,
+          profile.evaluationLoss.value,
+        ];
         ctx.record(
           measured,
           `accuracy ${ref.accuracy} ± ${MAX_ACCURACY_DELTA}, loss ${ref.loss.toFixed(6)} ± ${MAX_LOSS_DELTA}, ≤ ${MAX_CHANGED * 100}% of classes changed (float64 Keras reference)${profileNote(profile)}`,

@@ -84,7 +84,11 @@ spec(
     const arch: Architecture = {
       kind: 'sequential',
       inputShape: [2],
-      layers: [{ type: 'Dense', units: 2 }, { type: 'Activation', activation: 'sigmoid' }, { type: 'Dense', units: 2, activation: 'softmax' }],
+      layers: [
+        { type: 'Dense', units: 2 },
+        { type: 'Activation', activation: 'sigmoid' },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
     };
     const x = [
       [1000, -1000],
@@ -115,7 +119,12 @@ spec(
       inputShape: [3],
       layers: [{ type: 'BatchNormalization' }, { type: 'Dense', units: 3, activation: 'softmax' }],
     };
-    const [gamma, beta, mean, variance] = [[1, 2, 1], [0, 0.1, 0], [0.5, -0.2, 0], [1e-6, 0, 1]];
+    const [gamma, beta, mean, variance] = [
+      [1, 2, 1],
+      [0, 0.1, 0],
+      [0.5, -0.2, 0],
+      [1e-6, 0, 1],
+    ];
     const x = [
       [0.501, -0.2005, 1],
       [0.499, -0.1995, -1],

@@ -89,7 +89,12 @@ function prepare(c: Case): Promise<{ x: F32Tensor; weights: F32Tensor[]; want: F
     p = (async () => {
       const resolved = resolveArchitecture(c.arch);
       const data = await embeddedData();
-      const x = c.inputs(gatherRows(data.xTest, Array.from({ length: N }, (_, i) => i)));
+      const x = c.inputs(
+        gatherRows(
+          data.xTest,
+          Array.from({ length: N }, (_, i) => i),
+        ),
+      );
       const weights = temperWeights(resolved, distinctWeights(resolved, 17), x);
       return { x, weights, want: referencePredict(resolved, weights, x) };
     })();

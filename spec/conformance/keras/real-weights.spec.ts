@@ -52,7 +52,10 @@ spec(
         `accuracy ${KNOWN.printed.accuracy} ${accuracyTolerance ? `± ${accuracyTolerance}` : 'exactly'}, loss ${KNOWN.printed.loss} ± ${lossTolerance} (Keras 2.2.2's printed evaluation)${profileNote(profile)}`,
       );
       expect(ev.samples).toBe(10_000);
-      if (accuracyTolerance) expect(Math.abs(ev.accuracy - KNOWN.printed.accuracy), `accuracy ${ev.accuracy} vs Keras ${KNOWN.printed.accuracy}`).toBeLessThanOrEqual(accuracyTolerance);
+      if (accuracyTolerance)
+        expect(Math.abs(ev.accuracy - KNOWN.printed.accuracy), `accuracy ${ev.accuracy} vs Keras ${KNOWN.printed.accuracy}`).toBeLessThanOrEqual(
+          accuracyTolerance,
+        );
       else expect(ev.accuracy, 'accuracy vs Keras').toBe(KNOWN.printed.accuracy);
       expect(Math.abs(ev.loss - KNOWN.printed.loss), `loss ${ev.loss} vs Keras ${KNOWN.printed.loss}`).toBeLessThanOrEqual(lossTolerance);
     } finally {

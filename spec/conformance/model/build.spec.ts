@@ -86,7 +86,8 @@ for (const e of EXPECTED) {
   const arch = getRecipe(e.recipe).arch;
   spec(
     {
-      name: 'layers', params: { recipe: e.recipe },
+      name: 'layers',
+      params: { recipe: e.recipe },
       claim: e.claim,
       judges: ['method:build', 'method:layers'],
       needs: { layers: [...new Set(arch.layers.map((l) => l.type))] },

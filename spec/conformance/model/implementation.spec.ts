@@ -27,10 +27,19 @@ spec(
     expect(typeof info.backend === 'string' && info.backend.trim().length > 0, 'info().backend names what computes').toBe(true);
     for (const [k, v] of Object.entries(info.details ?? {})) expect(['string', 'number', 'boolean'], `info().details.${k}`).toContain(typeof v);
     expect(caps.layers.length, 'at least one layer type').toBeGreaterThan(0);
-    expect(caps.layers.filter((l) => !LAYER_TYPES.includes(l)), 'layer types the suite does not know').toEqual([]);
+    expect(
+      caps.layers.filter((l) => !LAYER_TYPES.includes(l)),
+      'layer types the suite does not know',
+    ).toEqual([]);
     if (caps.train) {
-      expect(caps.train.optimizers.filter((o) => !(o in KERAS_OPTIMIZER_DEFAULTS)), 'optimizers the suite does not know').toEqual([]);
-      expect(caps.train.losses.filter((l) => !LOSSES.includes(l)), 'losses the suite does not know').toEqual([]);
+      expect(
+        caps.train.optimizers.filter((o) => !(o in KERAS_OPTIMIZER_DEFAULTS)),
+        'optimizers the suite does not know',
+      ).toEqual([]);
+      expect(
+        caps.train.losses.filter((l) => !LOSSES.includes(l)),
+        'losses the suite does not know',
+      ).toEqual([]);
     }
   },
 );

@@ -27,9 +27,13 @@ for (const recipe of RECIPES) {
   const arch = getRecipe(recipe).arch;
   spec(
     {
-      name: 'probabilities', params: { recipe },
+      name: 'probabilities',
+      params: { recipe },
       judges: ['method:predict', 'activation:softmax'],
-      claim: contract('src/impl/interface.ts Model.predict', 'Inference mode (dropout off, batch-norm moving statistics): x [n, ...inputShape] → probabilities [n, classes].'),
+      claim: contract(
+        'src/impl/interface.ts Model.predict',
+        'Inference mode (dropout off, batch-norm moving statistics): x [n, ...inputShape] → probabilities [n, classes].',
+      ),
       needs: { layers: layerTypes(arch) },
     },
     async (ctx) => {
@@ -54,7 +58,8 @@ for (const recipe of RECIPES) {
 
 spec(
   {
-    name: 'inference-mode', params: { recipe: '001' },
+    name: 'inference-mode',
+    params: { recipe: '001' },
     judges: ['method:predict', 'layer:Dropout:inference'],
     claim: keras('keras/layers/core.py Dropout.call', 'return K.in_train_phase(dropped_inputs, inputs, training=training)'),
     needs: { layers: layerTypes(getRecipe('001').arch) },
@@ -83,12 +88,10 @@ const BATCH_CASES: { params: Record<string, string>; arch: Architecture }[] = [
 for (const { params, arch } of BATCH_CASES) {
   spec(
     {
-      name: 'batch-size-invariant', params,
+      name: 'batch-size-invariant',
+      params,
       judges: ['method:predict'],
-      claim: keras(
-        'keras/layers/normalization.py BatchNormalization.call',
-        'return K.in_train_phase(normed_training, normalize_inference, training=training)',
-      ),
+      claim: keras('keras/layers/normalization.py BatchNormalization.call', 'return K.in_train_phase(normed_training, normalize_inference, training=training)'),
       needs: { layers: layerTypes(arch) },
     },
     async (ctx) => {

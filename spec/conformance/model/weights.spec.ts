@@ -62,9 +62,13 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 spec(
   {
-    name: 'layout', params: { recipe: '004-cnn' },
+    name: 'layout',
+    params: { recipe: '004-cnn' },
     judges: ['method:get-weights'],
-    claim: contract('src/impl/interface.ts Model.getWeights', 'Keras `model.get_weights()` order and layout: Dense kernel [in, out], Conv2D kernel [kh, kw, in, out].'),
+    claim: contract(
+      'src/impl/interface.ts Model.getWeights',
+      'Keras `model.get_weights()` order and layout: Dense kernel [in, out], Conv2D kernel [kh, kw, in, out].',
+    ),
     needs: { layers: layerTypes(cnn) },
   },
   async ({ impl }) => {
@@ -84,9 +88,13 @@ for (const [recipe, arch] of [
 ] as const) {
   spec(
     {
-      name: 'round-trip', params: { recipe },
+      name: 'round-trip',
+      params: { recipe },
       judges: ['method:set-weights', 'weights:after-set'],
-      claim: keras('keras/engine/network.py Network.set_weights', 'weights: A list of Numpy arrays with shapes and types matching the output of `model.get_weights()`.'),
+      claim: keras(
+        'keras/engine/network.py Network.set_weights',
+        'weights: A list of Numpy arrays with shapes and types matching the output of `model.get_weights()`.',
+      ),
       needs: { layers: layerTypes(arch) },
     },
     async ({ impl }) => {
@@ -108,7 +116,10 @@ spec(
   {
     name: 'set-rejects-bad-shape',
     judges: ['errors:set-weights'],
-    claim: contract('src/impl/interface.ts Model.setWeights', "A wrong length or shape rejects with an Error named 'ArgumentError' whose `argument` names `weights[i] (layer/name)`, changing nothing."),
+    claim: contract(
+      'src/impl/interface.ts Model.setWeights',
+      "A wrong length or shape rejects with an Error named 'ArgumentError' whose `argument` names `weights[i] (layer/name)`, changing nothing.",
+    ),
     needs: { layers: layerTypes(mlp004) },
   },
   async (ctx) => {
@@ -143,7 +154,10 @@ spec(
   {
     name: 'snapshot',
     judges: ['weights:snapshot'],
-    claim: contract('src/impl/interface.ts', 'Values cross the interface as copies. `getWeights` returns a snapshot: later training or setWeights does not change arrays already returned, and writing into them does not change the model. `setWeights` copies what it is given.'),
+    claim: contract(
+      'src/impl/interface.ts',
+      'Values cross the interface as copies. `getWeights` returns a snapshot: later training or setWeights does not change arrays already returned, and writing into them does not change the model. `setWeights` copies what it is given.',
+    ),
     needs: { layers: layerTypes(mlp004) },
   },
   async (ctx) => {
@@ -167,7 +181,10 @@ spec(
       for (const w of afterSet) w.tensor.data.fill(0.25);
       const again = await model.getWeights();
       const aliasedOutputs = again.filter((w) => w.tensor.data.every((v) => v === 0.25)).length;
-      ctx.record({ tensors: first.length, stale, aliasedInputs, aliasedOutputs }, 'no returned array changes later, no array given or returned is the model\'s own');
+      ctx.record(
+        { tensors: first.length, stale, aliasedInputs, aliasedOutputs },
+        "no returned array changes later, no array given or returned is the model's own",
+      );
       expect(stale, 'arrays returned by getWeights that changed when the model did').toBe(0);
       expect(aliasedInputs, 'weights that changed when the arrays given to setWeights were overwritten').toBe(0);
       expect(aliasedOutputs, 'weights that changed when the arrays getWeights returned were overwritten').toBe(0);
@@ -210,7 +227,8 @@ for (const [recipe, arch] of [
 ] as const) {
   spec(
     {
-      name: 'initial', params: { recipe },
+      name: 'initial',
+      params: { recipe },
       judges: ['weights:initial'],
       claim: keras(
         'keras/initializers.py glorot_uniform',
@@ -221,7 +239,8 @@ for (const [recipe, arch] of [
         why:
           'kernel mean and variance are held to 6 standard errors of a uniform sample of that size (mean: limit/sqrt(3n); ' +
           'variance: limit²·sqrt(4/45)/sqrt(n)); the range bound is exact',
-        method: 'normal approximation of the sample mean and variance (n ≥ 288 draws per kernel): P(|Z| > 6) ≈ 2e-9 per check, two checks per kernel, summed over the kernels',
+        method:
+          'normal approximation of the sample mean and variance (n ≥ 288 draws per kernel): P(|Z| > 6) ≈ 2e-9 per check, two checks per kernel, summed over the kernels',
         falseFailure: 2e-8,
       },
     },
@@ -256,7 +275,10 @@ for (const [recipe, arch] of [
           } else {
             // Keras: zero biases; BatchNormalization beta 0, gamma 1, moving mean 0, moving variance 1.
             const want = w.name === 'gamma' || w.name === 'moving_variance' ? 1 : 0;
-            expect(d.every((v) => v === want), `${where} all ${want}`).toBe(true);
+            expect(
+              d.every((v) => v === want),
+              `${where} all ${want}`,
+            ).toBe(true);
           }
         }
         ctx.record(measured, '|k| ≤ limit; mean, variance within 6 standard errors of U(-limit, limit)');

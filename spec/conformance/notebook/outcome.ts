@@ -6,7 +6,14 @@ import type { MnistData } from '../../../src/data/types.js';
 import type { Implementation } from '../../../src/impl/interface.js';
 import { theOneWithRole, withRole } from '../../../src/impl/registry.js';
 import { BOUNDS, describeOutcome, outcomeHolds, type Bound, type Measured } from '../../../src/recipes/bounds.js';
-import { calibratedBound, CROSS_CHECK_METHOD, ERROR_RATE_METHOD, formatProbability, placeAmong, type CalibratedBound } from '../../../src/recipes/error-rates.js';
+import {
+  calibratedBound,
+  CROSS_CHECK_METHOD,
+  ERROR_RATE_METHOD,
+  formatProbability,
+  placeAmong,
+  type CalibratedBound,
+} from '../../../src/recipes/error-rates.js';
 import { getRecipe } from '../../../src/recipes/index.js';
 import { keepFullTierRun } from '../../../src/reproduce/full-tier.js';
 import { misclassifiedAmong, PREDICTIONS_CSV_HEADER, predictionsCsv } from '../../../src/reproduce/outputs.js';
@@ -108,7 +115,8 @@ function stochasticOf(bound: Bound, calibrated: CalibratedBound): Stochastic {
   if (calibrated.probability === undefined) {
     return { why: bound.why, method: `not calibrated: ${bound.calibration?.fewerSeeds ?? 'the seeds named in `why` only'}; no error rate estimated` };
   }
-  const seeds = (cs: readonly { implementation: string; runs: readonly unknown[] }[]): string => cs.map((c) => `${c.implementation} (${c.runs.length} seeds)`).join(', ');
+  const seeds = (cs: readonly { implementation: string; runs: readonly unknown[] }[]): string =>
+    cs.map((c) => `${c.implementation} (${c.runs.length} seeds)`).join(', ');
   const checked = calibrated.calibrations.filter((c) => !calibrated.estimating.includes(c));
   return {
     why: bound.why,
@@ -172,7 +180,12 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
       const p = calibrated.probability;
       const seed = trainSeed();
       ctx.record(
-        { accuracy: record.test.accuracy, loss: record.test.loss, saturatedWrongShare: record.test.saturatedWrongShare, ...(seed === DEFAULT_TRAIN_SEED ? {} : { seed }) },
+        {
+          accuracy: record.test.accuracy,
+          loss: record.test.loss,
+          saturatedWrongShare: record.test.saturatedWrongShare,
+          ...(seed === DEFAULT_TRAIN_SEED ? {} : { seed }),
+        },
         `${describeOutcome(bound.outcome)}${p === undefined ? '' : ` (a correct implementation fails it with p ≈ ${formatProbability(p)})`}`,
       );
       const holds = outcomeHolds(bound.outcome, record.test);
@@ -202,7 +215,10 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
         expect(SEED_003_MISS_COUNT_AT_LEAST).toBeGreaterThanOrEqual(nbLow);
         expect(SEED_003_MISS_COUNT_AT_LEAST).toBeLessThanOrEqual(nbHigh);
         const [low, high] = missCountBand(among, run.record.test.accuracy);
-        ctx.record({ misclassified: listed!.length, among, accuracy: run.record.test.accuracy }, `${low.toFixed(1)}..${high.toFixed(1)} (notebook: ≥ ${SEED_003_MISS_COUNT_AT_LEAST} at accuracy ${printed})`);
+        ctx.record(
+          { misclassified: listed!.length, among, accuracy: run.record.test.accuracy },
+          `${low.toFixed(1)}..${high.toFixed(1)} (notebook: ≥ ${SEED_003_MISS_COUNT_AT_LEAST} at accuracy ${printed})`,
+        );
         expect(listed!.length).toBeGreaterThanOrEqual(low);
         expect(listed!.length).toBeLessThanOrEqual(high);
       });
@@ -214,9 +230,10 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
         const { impl } = ctx;
         const { run, data } = await runOf(impl, bound, ctx);
         // The full tier reads back the file it kept; the fast tier the text it would write.
-        const text = bound.data === 'full'
-          ? await readFile(resolve(FULL_TIER_DIR, impl.name, `${bound.recipe}.${csvName}`), 'utf8')
-          : predictionsCsv(data.yTest.data, run.predictions);
+        const text =
+          bound.data === 'full'
+            ? await readFile(resolve(FULL_TIER_DIR, impl.name, `${bound.recipe}.${csvName}`), 'utf8')
+            : predictionsCsv(data.yTest.data, run.predictions);
         const [header, ...rows] = text.replace(/\n$/, '').split('\n');
         expect(header).toBe(PREDICTIONS_CSV_HEADER);
         expect(rows).toHaveLength(data.yTest.shape[0]!);
@@ -226,7 +243,10 @@ export function outcomeSpecs(spec: RegisterSpec<ConformanceContext>, select: (re
           if (actual !== data.yTest.data[i]) expect(`row ${i + 1}: ${row}`).toBe(`row ${i + 1}: ${data.yTest.data[i]},…`);
           if (predicted === actual) agree++;
         });
-        ctx.record({ rows: rows.length, agreeing: agree / rows.length }, `rows = ${data.yTest.shape[0]}, share agreeing = test accuracy ${run.record.test.accuracy}`);
+        ctx.record(
+          { rows: rows.length, agreeing: agree / rows.length },
+          `rows = ${data.yTest.shape[0]}, share agreeing = test accuracy ${run.record.test.accuracy}`,
+        );
         expect(agree / rows.length).toBe(run.record.test.accuracy);
       });
     }

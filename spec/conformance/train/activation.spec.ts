@@ -70,7 +70,10 @@ function step(activation: ActivationName): { weights: number[][]; loss: number }
     loss -= Math.log(q[Y[s]!]!);
     const dq = q.map((v, k) => (k === Y[s] ? -1 / v : 0));
     const dqq = dq.reduce((a, v, k) => a + v * q[k]!, 0);
-    const dz2 = softmaxBack(p, dq.map((v) => (v - dqq) / sum));
+    const dz2 = softmaxBack(
+      p,
+      dq.map((v) => (v - dqq) / sum),
+    );
     const dh = [0, 1, 2, 3].map((j) => dz2.reduce((a, v, k) => a + v * W2[j * 2 + k]!, 0));
     const dz1 = activation === 'softmax' ? softmaxBack(h, dh) : dh.map((v, j) => v * ACTIVATIONS[activation].d(z1[j]!, h[j]!));
     for (let k = 0; k < 2; k++) {
@@ -90,7 +93,10 @@ for (const activation of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as con
   const arch: Architecture = {
     kind: 'sequential',
     inputShape: [3],
-    layers: [{ type: 'Dense', units: 4, activation }, { type: 'Dense', units: 2, activation: 'softmax' }],
+    layers: [
+      { type: 'Dense', units: 4, activation },
+      { type: 'Dense', units: 2, activation: 'softmax' },
+    ],
   };
   spec(
     {
@@ -105,13 +111,24 @@ for (const activation of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as con
       try {
         await model.setWeights([f32(W1, [3, 4]), f32(B1, [4]), f32(W2, [4, 2]), f32(B2, [2])]);
         const y = Y.flatMap((label) => (label ? [0, 1] : [1, 0]));
-        const history = await model.fit!(f32(X.flat(), [4, 3]), f32(y, [4, 2]), { optimizer: { type: 'sgd', lr: 1 }, loss: 'categorical_crossentropy', batchSize: 4, epochs: 1, seed: 0, shuffle: false });
+        const history = await model.fit!(f32(X.flat(), [4, 3]), f32(y, [4, 2]), {
+          optimizer: { type: 'sgd', lr: 1 },
+          loss: 'categorical_crossentropy',
+          batchSize: 4,
+          epochs: 1,
+          seed: 0,
+          shuffle: false,
+        });
         const got = (await model.getWeights()).map((w) => Array.from(w.tensor.data));
         const want = step(activation);
         const names = ['dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias'];
         const worst = Math.max(...got.flatMap((w, t) => w.map((v, i) => Math.abs(v - want.weights[t]![i]!))));
         ctx.record({ worst, loss: history.epochs[0]!.loss }, `|Δw| ≤ ${TOLERANCE} after one SGD(lr=1) step; loss ${want.loss}`);
-        got.forEach((w, t) => w.forEach((v, i) => expect(Math.abs(v - want.weights[t]![i]!), `${names[t]}[${i}]: ${v}, Keras ${want.weights[t]![i]}`).toBeLessThanOrEqual(TOLERANCE)));
+        got.forEach((w, t) =>
+          w.forEach((v, i) =>
+            expect(Math.abs(v - want.weights[t]![i]!), `${names[t]}[${i}]: ${v}, Keras ${want.weights[t]![i]}`).toBeLessThanOrEqual(TOLERANCE),
+          ),
+        );
         expect(Math.abs(history.epochs[0]!.loss - want.loss) / want.loss).toBeLessThanOrEqual(TOLERANCE);
       } finally {
         model.dispose();

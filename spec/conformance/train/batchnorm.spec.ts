@@ -32,7 +32,15 @@ function debiased(values: [number, number]): number {
  */
 const ZERO_VARIANCE_FLOOR = 1e-5;
 
-const CASES: { id: string; arch: Architecture; x: number[]; inputShape: number[]; perChannel: (rows: number[][]) => number[][]; fused: boolean; judges?: string[] }[] = [
+const CASES: {
+  id: string;
+  arch: Architecture;
+  x: number[];
+  inputShape: number[];
+  perChannel: (rows: number[][]) => number[][];
+  fused: boolean;
+  judges?: string[];
+}[] = [
   {
     id: 'dense',
     arch: { kind: 'sequential', inputShape: [2], layers: [{ type: 'BatchNormalization' }, { type: 'Dense', units: 2, activation: 'softmax' }] },
@@ -68,7 +76,8 @@ const CASES: { id: string; arch: Architecture; x: number[]; inputShape: number[]
 for (const c of CASES) {
   spec(
     {
-      name: 'moving-statistics', params: { input: c.id },
+      name: 'moving-statistics',
+      params: { input: c.id },
       judges: ['layer:BatchNormalization:training', 'weights:after-training', ...(c.judges ?? [])],
       claim: keras('keras/layers/normalization.py BatchNormalization.call (Keras 2.2)', 'variance *= sample_size / (sample_size - (1.0 + self.epsilon))'),
       needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['BatchNormalization', 'Dense', 'Flatten'] },
@@ -102,7 +111,11 @@ for (const c of CASES) {
         };
         ctx.record(got, JSON.stringify(want));
         for (const k of ['mean', 'variance'] as const) {
-          got[k].forEach((v, i) => expect(Math.abs(v - want[k][i]!), `${k}[${i}] = ${v}, want ${want[k][i]}`).toBeLessThanOrEqual(TOLERANCE * Math.abs(want[k][i]!) + (want[k][i] === 0 ? ZERO_VARIANCE_FLOOR : 0)));
+          got[k].forEach((v, i) =>
+            expect(Math.abs(v - want[k][i]!), `${k}[${i}] = ${v}, want ${want[k][i]}`).toBeLessThanOrEqual(
+              TOLERANCE * Math.abs(want[k][i]!) + (want[k][i] === 0 ? ZERO_VARIANCE_FLOOR : 0),
+            ),
+          );
         }
         // Inference on the trained statistics (the guard holds every value finite).
         const p = await model.predict(x);
@@ -159,11 +172,7 @@ const TRAINING_CASES: TrainingCase[] = [
     },
     inputShape: [2, 2, 2],
     // Three images of 2×2 pixels, two channels: channel 1 near-constant (±3e-4 around 0.001).
-    x: [
-      0.5, 0.0013, 1, 0.0007, 2, 0.001, 4, 0.0012,
-      -1, 0.0008, 3, 0.001, 0, 0.0011, 2.5, 0.0009,
-      1, 0.001, 1, 0.0013, 2, 0.0007, 7, 0.001,
-    ],
+    x: [0.5, 0.0013, 1, 0.0007, 2, 0.001, 4, 0.0012, -1, 0.0008, 3, 0.001, 0, 0.0011, 2.5, 0.0009, 1, 0.001, 1, 0.0013, 2, 0.0007, 7, 0.001],
     bn: { gamma: [0.9, 1.1], beta: [0.2, -0.3], mean: [-4, 5], variance: [30, 3] },
     kernel: [0.3, -0.2, 1.5, -1.5, -0.4, 0.1, 1, -1, 0.2, 0.2, -1.2, 1.2, 0.1, -0.3, 0.8, -0.8],
     bias: [0, 0.05],
@@ -195,7 +204,8 @@ function trainingLoss(c: TrainingCase, x: Float32Array, y: number[][]): number {
 for (const c of TRAINING_CASES) {
   spec(
     {
-      name: 'batch-statistics', params: { input: c.id },
+      name: 'batch-statistics',
+      params: { input: c.id },
       judges: ['layer:BatchNormalization:training', 'numerics:near-zero-variance', 'loss:categorical_crossentropy', 'method:fit'],
       claim: keras('keras/layers/normalization.py BatchNormalization (docstring)', 'epsilon: Small float added to variance to avoid dividing by zero.'),
       needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: [...new Set(c.arch.layers.map((l) => l.type))] },
@@ -217,7 +227,14 @@ for (const c of TRAINING_CASES) {
         const n = c.x.length / c.inputShape.reduce((a, b) => a * b, 1);
         const y = Array.from({ length: n }, (_, i) => (i % 2 ? [0, 1] : [1, 0]));
         const x = f32(c.x, [n, ...c.inputShape]);
-        const history = await model.fit!(x, f32(y.flat(), [n, 2]), { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: n, epochs: 1, seed: 0, shuffle: false });
+        const history = await model.fit!(x, f32(y.flat(), [n, 2]), {
+          optimizer: { type: 'sgd', lr: 0 },
+          loss: 'categorical_crossentropy',
+          batchSize: n,
+          epochs: 1,
+          seed: 0,
+          shuffle: false,
+        });
         const got = history.epochs[0]!.loss;
         const want = trainingLoss(c, x.data, y);
         ctx.record({ loss: got }, `${want} within ${TRAINING_LOSS_TOLERANCE} relative`);

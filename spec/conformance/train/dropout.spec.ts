@@ -24,7 +24,10 @@ const W = 0.02;
 const ARCH: Architecture = {
   kind: 'sequential',
   inputShape: [D],
-  layers: [{ type: 'Dropout', rate: RATE }, { type: 'Dense', units: 2, activation: 'softmax' }],
+  layers: [
+    { type: 'Dropout', rate: RATE },
+    { type: 'Dense', units: 2, activation: 'softmax' },
+  ],
 };
 
 const softplus = (v: number): number => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
@@ -68,11 +71,21 @@ spec(
     try {
       const kernel = new Float32Array(D * 2);
       for (let i = 0; i < D; i++) kernel[i * 2] = W;
-      await model.setWeights([{ shape: [D, 2], data: kernel }, { shape: [2], data: new Float32Array(2) }]);
+      await model.setWeights([
+        { shape: [D, 2], data: kernel },
+        { shape: [2], data: new Float32Array(2) },
+      ]);
       const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
       const y = { shape: [N, 2], data: new Float32Array(N * 2) };
       for (let i = 0; i < N; i++) y.data[i * 2] = 1;
-      const history = await model.fit!(x, y, { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: N, epochs: 1, seed: 5, shuffle: false });
+      const history = await model.fit!(x, y, {
+        optimizer: { type: 'sgd', lr: 0 },
+        loss: 'categorical_crossentropy',
+        batchSize: N,
+        epochs: 1,
+        seed: 5,
+        shuffle: false,
+      });
       const training = history.epochs[0]!.loss;
       const { mean, sd } = trainingLossDistribution();
       const bound = (6 * sd) / Math.sqrt(N);
@@ -130,11 +143,21 @@ spec(
       const kernel = new Float32Array(D * 2);
       for (let i = 0; i < D; i++) kernel[i * 2] = APPLIED_W;
       // Logit difference w·(sum passed) − w·D: zero on average, so the loss is convex in the dropout noise.
-      await model.setWeights([{ shape: [D, 2], data: kernel }, { shape: [2], data: Float32Array.from([0, APPLIED_W * D]) }]);
+      await model.setWeights([
+        { shape: [D, 2], data: kernel },
+        { shape: [2], data: Float32Array.from([0, APPLIED_W * D]) },
+      ]);
       const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
       const y = { shape: [N, 2], data: new Float32Array(N * 2) };
       for (let i = 0; i < N; i++) y.data[i * 2] = 1;
-      const history = await model.fit!(x, y, { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: N, epochs: 1, seed: 5, shuffle: false });
+      const history = await model.fit!(x, y, {
+        optimizer: { type: 'sgd', lr: 0 },
+        loss: 'categorical_crossentropy',
+        batchSize: N,
+        epochs: 1,
+        seed: 5,
+        shuffle: false,
+      });
       const training = history.epochs[0]!.loss;
       const { mean, sd } = appliedLossDistribution();
       const bound = (6 * sd) / Math.sqrt(N);

@@ -57,7 +57,8 @@ const metricsOf = (h: History) => h.epochs.map((e) => [e.loss, e.acc, e.valLoss,
 const sameBits = (a: Float32Array[], b: Float32Array[]) => a.every((w, i) => w.length === b[i]!.length && w.every((v, j) => Object.is(v, b[i]![j])));
 spec(
   {
-    name: 'history', params: { 'validation-split': 0.1 },
+    name: 'history',
+    params: { 'validation-split': 0.1 },
     judges: ['method:fit', 'fit:history', 'fit:validation-split', 'fit:callbacks'],
     claim: seed('002', 'Train on 54000 samples, validate on 6000 samples'),
     needs: needsAdam,
@@ -90,7 +91,10 @@ spec(
         expect(e.acc >= 0 && e.acc <= 1 && e.valAcc! >= 0 && e.valAcc! <= 1).toBe(true);
         expect(e.seconds).toBeGreaterThan(0);
       }
-      expect(history.epochs.reduce((a, e) => a + e.seconds, 0), `epoch seconds within the fit's ${fitSeconds} s`).toBeLessThanOrEqual(fitSeconds);
+      expect(
+        history.epochs.reduce((a, e) => a + e.seconds, 0),
+        `epoch seconds within the fit's ${fitSeconds} s`,
+      ).toBeLessThanOrEqual(fitSeconds);
     } finally {
       model.dispose();
     }
@@ -238,7 +242,12 @@ spec(
       const { x, y } = dataset(64, 6);
       const history = await model.fit!(x, y, { ...ADAM, epochs: 0 });
       expect(history).toEqual({ trainSamples: 64, valSamples: 0, epochs: [] });
-      expect(sameBits((await model.getWeights()).map((w) => w.tensor.data), before)).toBe(true);
+      expect(
+        sameBits(
+          (await model.getWeights()).map((w) => w.tensor.data),
+          before,
+        ),
+      ).toBe(true);
     } finally {
       model.dispose();
     }
@@ -249,7 +258,10 @@ spec(
   {
     name: 'frees-its-tensors',
     judges: ['method:dispose'],
-    claim: contract('src/impl/tfjs/index.ts info()', 'liveTensors: what the runtime holds right now, so a spec can see that dispose and fit free their tensors.'),
+    claim: contract(
+      'src/impl/tfjs/index.ts info()',
+      'liveTensors: what the runtime holds right now, so a spec can see that dispose and fit free their tensors.',
+    ),
     needs: needsAdam,
   },
   async (ctx) => {
@@ -296,7 +308,15 @@ spec(
       await model.setWeights([f32([0, 1, 0.5, 3, 0, 0], [2, 3]), f32([0, 0, 0], [3])]);
       const x = f32([0, 0, 1, 0, 0, 1], [3, 2]);
       const y = f32([1, 0, 0, 0, 1, 0, 1, 0, 0], [3, 3]);
-      const history = await model.fit!(x, y, { optimizer: { type: 'sgd', lr: 0 }, loss: 'categorical_crossentropy', batchSize: 3, epochs: 1, seed: 0, shuffle: false, validationData: { x, y } });
+      const history = await model.fit!(x, y, {
+        optimizer: { type: 'sgd', lr: 0 },
+        loss: 'categorical_crossentropy',
+        batchSize: 3,
+        epochs: 1,
+        seed: 0,
+        shuffle: false,
+        validationData: { x, y },
+      });
       const epoch = history.epochs[0]!;
       ctx.record({ acc: epoch.acc, valAcc: epoch.valAcc }, 'acc 1, val_acc 1');
       expect(epoch.acc, 'training accuracy').toBe(1);

@@ -52,7 +52,14 @@ export const ARCH: Architecture = {
 };
 export const LAYERS = [...new Set(ARCH.layers.map((l) => l.type))];
 /** What a correct gradient through ARCH judges: every trainable layer type in training mode and its activations. */
-export const GRADIENT_BEHAVIOURS = [...LAYERS.map((t) => `layer:${t}:training`), 'activation:tanh', 'activation:sigmoid', 'activation:softmax', 'activation:linear', 'method:fit'];
+export const GRADIENT_BEHAVIOURS = [
+  ...LAYERS.map((t) => `layer:${t}:training`),
+  'activation:tanh',
+  'activation:sigmoid',
+  'activation:softmax',
+  'activation:linear',
+  'method:fit',
+];
 const N = 5;
 const H = 5e-3;
 /** Two draws of the suite's own weights, two coordinates of each tensor per draw. */

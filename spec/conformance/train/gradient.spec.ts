@@ -14,7 +14,8 @@ const spec = conformanceSpecs(import.meta.url);
 for (const loss of ['categorical_crossentropy', 'mean_squared_error'] as const) {
   spec(
     {
-      name: 'finite-differences', params: { loss },
+      name: 'finite-differences',
+      params: { loss },
       judges: [...GRADIENT_BEHAVIOURS, `loss:${loss}`],
       claim: keras('keras/optimizers.py SGD.get_updates', 'v = self.momentum * m - lr * g  # velocity'),
       needs: { train: { optimizer: 'sgd', loss }, layers: LAYERS },
@@ -25,7 +26,10 @@ for (const loss of ['categorical_crossentropy', 'mean_squared_error'] as const) 
       const model = await impl.build(ARCH, { seed: 3 });
       try {
         const { checked, kinks, failures, worst } = await checkGradients(model, loss, WEIGHT_SEEDS);
-        ctx.record({ checked, kinksSkipped: kinks.length, kinks, worstExcess: worst }, `|fd − g| ≤ ${REL_TOLERANCE}·max(|fd|, |g|) + ${ABS_TOLERANCE}, kinks (|fd − g| explained by |d2|/2h) skipped, at most ${MAX_KINK_SHARE * 100}% of them`);
+        ctx.record(
+          { checked, kinksSkipped: kinks.length, kinks, worstExcess: worst },
+          `|fd − g| ≤ ${REL_TOLERANCE}·max(|fd|, |g|) + ${ABS_TOLERANCE}, kinks (|fd − g| explained by |d2|/2h) skipped, at most ${MAX_KINK_SHARE * 100}% of them`,
+        );
         expect(failures, 'gradients that disagree with the finite differences of the loss').toEqual([]);
         expect(kinks.length, `coordinates skipped as kinks: ${kinks.join('; ')}`).toBeLessThanOrEqual(MAX_KINK_SHARE * checked);
       } finally {
@@ -106,8 +110,12 @@ spec(
     name: 'exact',
     judges: [
       ...[...new Set(EXACT_ARCH.layers.map((l) => l.type))].map((t) => `layer:${t}:training`),
-      'activation:tanh', 'activation:relu', 'activation:sigmoid', 'activation:softmax',
-      'loss:categorical_crossentropy', 'method:fit',
+      'activation:tanh',
+      'activation:relu',
+      'activation:sigmoid',
+      'activation:softmax',
+      'loss:categorical_crossentropy',
+      'method:fit',
     ],
     claim: keras('keras/optimizers.py SGD.get_updates', 'new_p = p - lr * g'),
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: [...new Set(EXACT_ARCH.layers.map((l) => l.type))] },
@@ -181,7 +189,10 @@ spec(
   {
     name: 'max-pool-ties',
     judges: ['layer:MaxPooling2D:training', 'layer:Conv2D:training', 'method:fit'],
-    claim: keras('tensorflow/core/kernels/maxpooling_op.cc MaxPoolingGradOp (CPU): the argmax of each window, first maximum in row-major order', 'SpatialMaxPoolWithArgMaxHelper'),
+    claim: keras(
+      'tensorflow/core/kernels/maxpooling_op.cc MaxPoolingGradOp (CPU): the argmax of each window, first maximum in row-major order',
+      'SpatialMaxPoolWithArgMaxHelper',
+    ),
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Conv2D', 'MaxPooling2D', 'Flatten', 'Dense'] },
   },
   async (ctx) => {
@@ -197,8 +208,18 @@ spec(
     try {
       const f32 = (v: ArrayLike<number>, shape: number[]): F32Tensor => ({ shape, data: Float32Array.from(v) });
       await model.setWeights([f32([0, 0, 0, 0], [2, 2, 1, 1]), f32([0.5], [1]), f32(W, [4, 2]), f32(b, [2])]);
-      const y = f32(labels.flatMap((l) => (l ? [0, 1] : [1, 0])), [n, 2]);
-      await model.fit!(f32(x, [n, 4, 4, 1]), y, { optimizer: { type: 'sgd', lr: 1 }, loss: 'categorical_crossentropy', batchSize: n, epochs: 1, seed: 0, shuffle: false });
+      const y = f32(
+        labels.flatMap((l) => (l ? [0, 1] : [1, 0])),
+        [n, 2],
+      );
+      await model.fit!(f32(x, [n, 4, 4, 1]), y, {
+        optimizer: { type: 'sgd', lr: 1 },
+        loss: 'categorical_crossentropy',
+        batchSize: n,
+        epochs: 1,
+        seed: 0,
+        shuffle: false,
+      });
       kernel = Array.from((await model.getWeights())[0]!.tensor.data);
     } finally {
       model.dispose();

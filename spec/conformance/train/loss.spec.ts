@@ -82,7 +82,14 @@ spec(
     try {
       await model.setWeights([f32(RESCALE_W, [3, 3]), f32(RESCALE_B, [3])]);
       const y = RESCALE_LABELS.flatMap((l) => [0, 1, 2].map((k) => (k === l ? 1 : 0)));
-      const history = await model.fit!(f32(RESCALE_X.flat(), [4, 3]), f32(y, [4, 3]), { optimizer: { type: 'sgd', lr: 1 }, loss: 'categorical_crossentropy', batchSize: 4, epochs: 1, seed: 0, shuffle: false });
+      const history = await model.fit!(f32(RESCALE_X.flat(), [4, 3]), f32(y, [4, 3]), {
+        optimizer: { type: 'sgd', lr: 1 },
+        loss: 'categorical_crossentropy',
+        batchSize: 4,
+        epochs: 1,
+        seed: 0,
+        shuffle: false,
+      });
       const [w, b] = await model.getWeights();
       got = { w: Array.from(w!.tensor.data), b: Array.from(b!.tensor.data), loss: history.epochs[0]!.loss };
     } finally {

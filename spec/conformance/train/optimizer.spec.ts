@@ -16,24 +16,43 @@ const spec = conformanceSpecs(import.meta.url);
  */
 const TINY_X = X.map((row) => row.map((v) => v * 1e-6));
 
-const CASES: { name: string; params?: Record<string, string | number | boolean>; judges: string[]; claim: Claim; optimizer: OptimizerSpec; loss?: LossName; steps: number; x?: number[][] }[] = [
-  { name: 'sgd', params: { lr: 0.1 }, judges: ['optimizer:sgd:lr'], claim: keras('keras/optimizers.py SGD.get_updates', 'new_p = p - lr * g'), optimizer: { type: 'sgd', lr: 0.1 }, steps: 2 },
+const CASES: {
+  name: string;
+  params?: Record<string, string | number | boolean>;
+  judges: string[];
+  claim: Claim;
+  optimizer: OptimizerSpec;
+  loss?: LossName;
+  steps: number;
+  x?: number[][];
+}[] = [
   {
-    name: 'sgd', params: { momentum: 0.9 },
+    name: 'sgd',
+    params: { lr: 0.1 },
+    judges: ['optimizer:sgd:lr'],
+    claim: keras('keras/optimizers.py SGD.get_updates', 'new_p = p - lr * g'),
+    optimizer: { type: 'sgd', lr: 0.1 },
+    steps: 2,
+  },
+  {
+    name: 'sgd',
+    params: { momentum: 0.9 },
     judges: ['optimizer:sgd:momentum'],
     claim: keras('keras/optimizers.py SGD.get_updates', 'v = self.momentum * m - lr * g  # velocity'),
     optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 },
     steps: 3,
   },
   {
-    name: 'sgd', params: { momentum: 0.9, nesterov: true },
+    name: 'sgd',
+    params: { momentum: 0.9, nesterov: true },
     judges: ['optimizer:sgd:nesterov'],
     claim: keras('keras/optimizers.py SGD.get_updates', 'new_p = p + self.momentum * v - lr * g'),
     optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true },
     steps: 3,
   },
   {
-    name: 'sgd', params: { decay: 0.5 },
+    name: 'sgd',
+    params: { decay: 0.5 },
     judges: ['optimizer:sgd:decay'],
     claim: keras('keras/optimizers.py SGD.get_updates', 'lr = lr * (1. / (1. + self.decay * K.cast(self.iterations, K.dtype(self.decay))))'),
     optimizer: { type: 'sgd', lr: 0.1, decay: 0.5 },
@@ -77,7 +96,8 @@ const CASES: { name: string; params?: Record<string, string | number | boolean>;
     steps: 3,
   },
   {
-    name: 'sgd', params: { loss: 'mean_squared_error' },
+    name: 'sgd',
+    params: { loss: 'mean_squared_error' },
     judges: ['loss:mean_squared_error'],
     claim: keras('keras/losses.py mean_squared_error', 'return K.mean(K.square(y_pred - y_true), axis=-1)'),
     optimizer: { type: 'sgd', lr: 0.1 },
@@ -87,35 +107,40 @@ const CASES: { name: string; params?: Record<string, string | number | boolean>;
   // Every hyperparameter given, and the ones Keras lets a notebook combine, together: a fault that only shows when two
   // interact (decay with momentum, amsgrad with decay) cannot hide behind the one-at-a-time cases above.
   {
-    name: 'sgd', params: { momentum: 0.8, nesterov: true, decay: 0.3 },
+    name: 'sgd',
+    params: { momentum: 0.8, nesterov: true, decay: 0.3 },
     judges: ['optimizer:sgd:combined'],
     claim: keras('keras/optimizers.py SGD.get_updates', 'new_p = p + self.momentum * v - lr * g'),
     optimizer: { type: 'sgd', lr: 0.2, momentum: 0.8, nesterov: true, decay: 0.3 },
     steps: 4,
   },
   {
-    name: 'rmsprop', params: { lr: 0.01, rho: 0.8, epsilon: 1e-4 },
+    name: 'rmsprop',
+    params: { lr: 0.01, rho: 0.8, epsilon: 1e-4 },
     judges: ['optimizer:rmsprop:hyperparameters'],
     claim: keras('keras/optimizers.py RMSprop.get_updates', 'new_a = self.rho * a + (1. - self.rho) * K.square(g)'),
     optimizer: { type: 'rmsprop', lr: 0.01, rho: 0.8, epsilon: 1e-4 },
     steps: 4,
   },
   {
-    name: 'rmsprop', params: { lr: 0.01, rho: 0.7, epsilon: 1e-3, decay: 0.4 },
+    name: 'rmsprop',
+    params: { lr: 0.01, rho: 0.7, epsilon: 1e-3, decay: 0.4 },
     judges: ['optimizer:rmsprop:combined', 'optimizer:rmsprop:hyperparameters'],
     claim: keras('keras/optimizers.py RMSprop.get_updates', 'lr = lr * (1. / (1. + self.decay * K.cast(self.iterations, K.dtype(self.decay))))'),
     optimizer: { type: 'rmsprop', lr: 0.01, rho: 0.7, epsilon: 1e-3, decay: 0.4 },
     steps: 4,
   },
   {
-    name: 'adam', params: { lr: 0.02, beta1: 0.8, beta2: 0.95, epsilon: 1e-4 },
+    name: 'adam',
+    params: { lr: 0.02, beta1: 0.8, beta2: 0.95, epsilon: 1e-4 },
     judges: ['optimizer:adam:hyperparameters'],
     claim: keras('keras/optimizers.py Adam.get_updates', 'm_t = (self.beta_1 * m) + (1. - self.beta_1) * g'),
     optimizer: { type: 'adam', lr: 0.02, beta1: 0.8, beta2: 0.95, epsilon: 1e-4 },
     steps: 4,
   },
   {
-    name: 'adam', params: { lr: 0.02, beta1: 0.7, beta2: 0.9, epsilon: 1e-3, decay: 0.4, amsgrad: true },
+    name: 'adam',
+    params: { lr: 0.02, beta1: 0.7, beta2: 0.9, epsilon: 1e-3, decay: 0.4, amsgrad: true },
     judges: ['optimizer:adam:combined', 'optimizer:adam:hyperparameters'],
     claim: keras('keras/optimizers.py Adam.get_updates', 'v_t = (self.beta_2 * v) + (1. - self.beta_2) * K.square(g)'),
     optimizer: { type: 'adam', lr: 0.02, beta1: 0.7, beta2: 0.9, epsilon: 1e-3, decay: 0.4, amsgrad: true },

@@ -70,7 +70,10 @@ spec(
   {
     name: 'each-epoch',
     judges: ['fit:shuffle', 'fit:batches'],
-    claim: keras('keras/engine/training_arrays.py fit_loop', "if shuffle == 'batch': index_array = batch_shuffle(index_array, batch_size) elif shuffle: np.random.shuffle(index_array)"),
+    claim: keras(
+      'keras/engine/training_arrays.py fit_loop',
+      "if shuffle == 'batch': index_array = batch_shuffle(index_array, batch_size) elif shuffle: np.random.shuffle(index_array)",
+    ),
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
     timeoutMs: 300_000,
   },
@@ -80,7 +83,14 @@ spec(
       const model = await impl.build(TINY, { seed: 1 });
       try {
         await model.setWeights([f32(W0, [3, 2]), f32(B0, [2])]);
-        await model.fit!(f32(X.flat(), [X.length, 3]), f32(Y.flat(), [Y.length, 2]), { optimizer: { type: 'sgd', lr: LR }, loss: 'categorical_crossentropy', batchSize: 1, epochs: 2, seed, shuffle });
+        await model.fit!(f32(X.flat(), [X.length, 3]), f32(Y.flat(), [Y.length, 2]), {
+          optimizer: { type: 'sgd', lr: LR },
+          loss: 'categorical_crossentropy',
+          batchSize: 1,
+          epochs: 2,
+          seed,
+          shuffle,
+        });
         return (await model.getWeights()).flatMap((w) => Array.from(w.tensor.data));
       } finally {
         model.dispose();
@@ -91,9 +101,13 @@ spec(
     const shuffled = [];
     for (const seed of SEEDS) shuffled.push({ seed, orders: matchingOrders(await trainTwoEpochs(true, seed)) });
     const describe = (m: [number[], number[]][]): string[] => m.map(([a, b]) => `${a.join('')}|${b.join('')}`);
-    ctx.record({ unshuffled: describe(ordered), shuffled: shuffled.map((s) => ({ seed: s.seed, orders: describe(s.orders) })) }, 'each epoch a permutation of every row; shuffle: false in order; epochs not all alike');
+    ctx.record(
+      { unshuffled: describe(ordered), shuffled: shuffled.map((s) => ({ seed: s.seed, orders: describe(s.orders) })) },
+      'each epoch a permutation of every row; shuffle: false in order; epochs not all alike',
+    );
     expect(describe(ordered), 'shuffle: false trains on the rows in order, both epochs').toEqual([`${identity}|${identity}`]);
-    for (const s of shuffled) expect(s.orders.length, `seed ${s.seed}: the weights are those of some order visiting every row once per epoch`).toBeGreaterThan(0);
+    for (const s of shuffled)
+      expect(s.orders.length, `seed ${s.seed}: the weights are those of some order visiting every row once per epoch`).toBeGreaterThan(0);
     const repeats = shuffled.filter((s) => s.orders.every(([a, b]) => a.join() === b.join())).length;
     expect(repeats, 'seeds whose two epochs came in the same order: the rows are not reshuffled every epoch').toBeLessThan(SEEDS.length);
   },
@@ -120,7 +134,8 @@ spec(
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
     stochastic: {
       why: `each of the 6 orders of 3 rows must appear in ${UNIFORM_SEEDS} seeded one-epoch fits, none more than ${UNIFORM_MAX} times (expected 16.7)`,
-      method: 'exact binomial tails for independent uniform draws: 6·(5/6)^100 ≈ 7.2e-8 that an order is missing, 6·P(Bin(100, 1/6) ≥ 45) ≈ 2e-10 that one comes too often',
+      method:
+        'exact binomial tails for independent uniform draws: 6·(5/6)^100 ≈ 7.2e-8 that an order is missing, 6·P(Bin(100, 1/6) ≥ 45) ≈ 2e-10 that one comes too often',
       falseFailure: 7.3e-8,
     },
     timeoutMs: 300_000,
@@ -128,14 +143,23 @@ spec(
   async (ctx) => {
     const { impl } = ctx;
     const orders = permutations(UNIFORM_ROWS.length);
-    const replays = orders.map((order) => [...sgdOver(Float64Array.from(W0), Float64Array.from(B0), order, UNIFORM_ROWS, UNIFORM_LABELS)].flatMap((a) => [...a]));
+    const replays = orders.map((order) =>
+      [...sgdOver(Float64Array.from(W0), Float64Array.from(B0), order, UNIFORM_ROWS, UNIFORM_LABELS)].flatMap((a) => [...a]),
+    );
     const counts = new Map<string, number>(orders.map((o) => [o.join(''), 0]));
     const unmatched: number[] = [];
     const model = await impl.build(TINY, { seed: 1 });
     try {
       for (let seed = 1; seed <= UNIFORM_SEEDS; seed++) {
         await model.setWeights([f32(W0, [3, 2]), f32(B0, [2])]);
-        await model.fit!(f32(UNIFORM_ROWS.flat(), [3, 3]), f32(UNIFORM_LABELS.flat(), [3, 2]), { optimizer: { type: 'sgd', lr: LR }, loss: 'categorical_crossentropy', batchSize: 1, epochs: 1, seed, shuffle: true });
+        await model.fit!(f32(UNIFORM_ROWS.flat(), [3, 3]), f32(UNIFORM_LABELS.flat(), [3, 2]), {
+          optimizer: { type: 'sgd', lr: LR },
+          loss: 'categorical_crossentropy',
+          batchSize: 1,
+          epochs: 1,
+          seed,
+          shuffle: true,
+        });
         const got = (await model.getWeights()).flatMap((w) => Array.from(w.tensor.data));
         const match = orders.findIndex((_, i) => replays[i]!.every((v, k) => Math.abs(v - got[k]!) <= MATCH_TOLERANCE));
         if (match < 0) unmatched.push(seed);

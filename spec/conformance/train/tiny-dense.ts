@@ -117,4 +117,3 @@ export function expected(optimizer: OptimizerSpec, loss: LossName, steps: number
   }
   return { w: Array.from(W), b: Array.from(b), losses };
 }
-

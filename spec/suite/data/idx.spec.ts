@@ -18,12 +18,10 @@ const IDX_FIELD = /^(gzip|magic|dtype|ndim|dims\[\d\]|data)$/;
 const RUNS = { numRuns: 200 };
 
 /** Small unsigned-byte tensors of 1 to 4 dimensions (sizes 0 to 5). */
-const u8Tensor: fc.Arbitrary<U8Tensor> = fc
-  .array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 })
-  .chain((shape) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    return fc.uint8Array({ minLength: n, maxLength: n }).map((data) => tensor(data, shape));
-  });
+const u8Tensor: fc.Arbitrary<U8Tensor> = fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 }).chain((shape) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.uint8Array({ minLength: n, maxLength: n }).map((data) => tensor(data, shape));
+});
 
 /** The field a raw IDX file truncated to `cut` bytes must be reported under. */
 function truncatedField(t: U8Tensor, cut: number): string {

@@ -55,8 +55,7 @@ beforeAll(async () => {
       res.writeHead(200);
       for (let i = 0; i < 8; i++) res.write(new Uint8Array(512));
       res.end();
-    }
-    else res.writeHead(404).end('not found');
+    } else res.writeHead(404).end('not found');
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,19 +80,22 @@ spec({ name: 'order:mnist-dir', claim: ORDER('2. the directory in MNIST_DIR;') }
   expect(d.provenance).toMatchObject({ source: 'directory', location: dirB, counts: { train: 4, test: 2 } });
 });
 
-spec({ name: 'order:keras-cache', claim: ORDER("3. the Keras cache `$KERAS_HOME/datasets/mnist.npz`, checked against Keras's sha256 before it is read;") }, async () => {
-  const d = await loadData({ env: { KERAS_HOME: kerasHome }, kerasCacheSha256: cacheSha });
-  const path = join(kerasHome, 'datasets', 'mnist.npz');
-  expect(d.provenance).toEqual({
-    source: 'keras-cache',
-    location: path,
-    files: [{ name: 'mnist.npz', sha256: cacheSha, bytes: cacheBytes.length }],
-    counts: { train: 5, test: 2 },
-    canonical: false,
-  });
-  expect(d.xTrain).toEqual(cacheData.xTrain);
-  expect(d.yTest).toEqual(cacheData.yTest);
-});
+spec(
+  { name: 'order:keras-cache', claim: ORDER("3. the Keras cache `$KERAS_HOME/datasets/mnist.npz`, checked against Keras's sha256 before it is read;") },
+  async () => {
+    const d = await loadData({ env: { KERAS_HOME: kerasHome }, kerasCacheSha256: cacheSha });
+    const path = join(kerasHome, 'datasets', 'mnist.npz');
+    expect(d.provenance).toEqual({
+      source: 'keras-cache',
+      location: path,
+      files: [{ name: 'mnist.npz', sha256: cacheSha, bytes: cacheBytes.length }],
+      counts: { train: 5, test: 2 },
+      canonical: false,
+    });
+    expect(d.xTrain).toEqual(cacheData.xTrain);
+    expect(d.yTest).toEqual(cacheData.yTest);
+  },
+);
 
 spec({ name: 'order:embedded', claim: ORDER('4. the embedded 10,000 images of the `mnist` package (src/data/embedded.ts).') }, async () => {
   const d = await loadData({ env: { KERAS_HOME: emptyHome } });
@@ -147,10 +149,34 @@ async function dirWith(name: string, file: string, bytes: Uint8Array): Promise<s
 }
 
 const SHAPE_ERRORS: { name: string; file: string; bytes: () => Uint8Array; field: string; detail: RegExp }[] = [
-  { name: 'label-count', file: IDX_NAMES.trainLabels, bytes: () => encodeIdx(tensor(new Uint8Array(4), [4]), { gzip: true }), field: 'dims[0]', detail: /4 labels for 3 images/ },
-  { name: 'image-rows', file: IDX_NAMES.testImages, bytes: () => encodeIdx(tensor(new Uint8Array(2 * 27 * 28), [2, 27, 28]), { gzip: true }), field: 'dims[1]', detail: /28 rows/ },
-  { name: 'image-ndim', file: IDX_NAMES.trainImages, bytes: () => encodeIdx(tensor(new Uint8Array(3 * 784), [3, 784]), { gzip: true }), field: 'ndim', detail: /3-d/ },
-  { name: 'label-value', file: IDX_NAMES.testLabels, bytes: () => encodeIdx(tensor(Uint8Array.from([1, 10]), [2]), { gzip: true }), field: 'data', detail: /label 10 at index 1/ },
+  {
+    name: 'label-count',
+    file: IDX_NAMES.trainLabels,
+    bytes: () => encodeIdx(tensor(new Uint8Array(4), [4]), { gzip: true }),
+    field: 'dims[0]',
+    detail: /4 labels for 3 images/,
+  },
+  {
+    name: 'image-rows',
+    file: IDX_NAMES.testImages,
+    bytes: () => encodeIdx(tensor(new Uint8Array(2 * 27 * 28), [2, 27, 28]), { gzip: true }),
+    field: 'dims[1]',
+    detail: /28 rows/,
+  },
+  {
+    name: 'image-ndim',
+    file: IDX_NAMES.trainImages,
+    bytes: () => encodeIdx(tensor(new Uint8Array(3 * 784), [3, 784]), { gzip: true }),
+    field: 'ndim',
+    detail: /3-d/,
+  },
+  {
+    name: 'label-value',
+    file: IDX_NAMES.testLabels,
+    bytes: () => encodeIdx(tensor(Uint8Array.from([1, 10]), [2]), { gzip: true }),
+    field: 'data',
+    detail: /label 10 at index 1/,
+  },
   { name: 'corrupt', file: IDX_NAMES.trainImages, bytes: () => Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2, 3]), field: 'gzip', detail: /./ },
 ];
 
@@ -199,7 +225,12 @@ spec({ name: 'download:ok', claim: DOWNLOAD_CLAIM }, async () => {
 
 const FAILURES: { name: string; path: string; sha?: string; maxBytes?: number; error: (e: Error) => void }[] = [
   { name: 'http-404', path: '/missing', error: (e) => expect(e.message).toMatch(/HTTP 404/) },
-  { name: 'checksum', path: '/mnist.npz', sha: 'f'.repeat(64), error: (e) => expect(e).toMatchObject({ name: 'ChecksumError', expected: 'f'.repeat(64), actual: servedSha }) },
+  {
+    name: 'checksum',
+    path: '/mnist.npz',
+    sha: 'f'.repeat(64),
+    error: (e) => expect(e).toMatchObject({ name: 'ChecksumError', expected: 'f'.repeat(64), actual: servedSha }),
+  },
   { name: 'too-big', path: '/big', maxBytes: 1024, error: (e) => expect(e.message).toMatch(/declares 4096 bytes, more than the 1024 bytes/) },
   { name: 'too-big-chunked', path: '/big-chunked', maxBytes: 1024, error: (e) => expect(e.message).toMatch(/: more than the 1024 bytes/) },
 ];

@@ -53,7 +53,10 @@ spec({ name: 'npy:round-trip', claim: NPY_CLAIM }, () => {
 });
 
 // What np.save writes (fixtures/data/make_fixtures.py): the encoder matches it byte for byte, the decoder reads it.
-const arange24 = tensor(Uint8Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+const arange24 = tensor(
+  Uint8Array.from({ length: 24 }, (_, i) => i),
+  [2, 3, 4],
+);
 const NP_SAVE: [string, U8Tensor, 1 | 2 | 3][] = [
   ['np-v1.npy', arange24, 1],
   ['np-v2.npy', arange24, 2],
@@ -62,13 +65,20 @@ const NP_SAVE: [string, U8Tensor, 1 | 2 | 3][] = [
   ['np-scalar.npy', tensor(Uint8Array.from([7]), []), 1],
 ];
 for (const [name, t, version] of NP_SAVE) {
-  spec({ name: 'npy:np-save', params: { file: name }, claim: contract(NPY_FORMAT, 'The next HEADER_LEN bytes form the header data describing the array\'s format.') }, () => {
-    const bytes = fixture(name);
-    const back = decodeNpy(bytes, name);
-    expect(back.shape).toEqual(t.shape);
-    expect(back.data).toEqual(t.data);
-    expect(encodeNpy(t, { version })).toEqual(bytes);
-  });
+  spec(
+    {
+      name: 'npy:np-save',
+      params: { file: name },
+      claim: contract(NPY_FORMAT, "The next HEADER_LEN bytes form the header data describing the array's format."),
+    },
+    () => {
+      const bytes = fixture(name);
+      const back = decodeNpy(bytes, name);
+      expect(back.shape).toEqual(t.shape);
+      expect(back.data).toEqual(t.data);
+      expect(encodeNpy(t, { version })).toEqual(bytes);
+    },
+  );
 }
 
 spec({ name: 'npy:fortran-order', claim: contract(NPY_FORMAT, '"fortran_order" : bool') }, () => {
@@ -145,13 +155,20 @@ const CRC_CLAIM = contract('src/data/npz.ts', "Each member's bytes are checked a
 spec({ name: 'crc:damaged-member', claim: CRC_CLAIM }, () => {
   fc.assert(
     fc.property(
-      mnistArrays.filter((a) => a.x_train.data.length > 0).chain((arrays) => {
-        const bytes = encodeNpz(arrays, { compress: false });
-        // The x_train member's .npy bytes sit in the stored archive as they are: damage one of them.
-        const npy = encodeNpy(arrays.x_train);
-        const at = Buffer.from(bytes).indexOf(Buffer.from(npy));
-        return fc.tuple(fc.constant(bytes), fc.constant(at), fc.integer({ min: npy.length - arrays.x_train.data.length, max: npy.length - 1 }), fc.integer({ min: 1, max: 255 }));
-      }),
+      mnistArrays
+        .filter((a) => a.x_train.data.length > 0)
+        .chain((arrays) => {
+          const bytes = encodeNpz(arrays, { compress: false });
+          // The x_train member's .npy bytes sit in the stored archive as they are: damage one of them.
+          const npy = encodeNpy(arrays.x_train);
+          const at = Buffer.from(bytes).indexOf(Buffer.from(npy));
+          return fc.tuple(
+            fc.constant(bytes),
+            fc.constant(at),
+            fc.integer({ min: npy.length - arrays.x_train.data.length, max: npy.length - 1 }),
+            fc.integer({ min: 1, max: 255 }),
+          );
+        }),
       ([bytes, at, offset, delta]) => {
         fc.pre(at >= 0);
         const b = new Uint8Array(bytes);
@@ -206,15 +223,40 @@ function npyWithHeader(header: string, n = 0): Uint8Array {
 }
 
 spec({ name: 'npy:random-header', claim: ERRORS_CLAIM }, () => {
-  const token = fc.constantFrom("{'descr': ", "'|u1'", "'fortran_order': ", 'False', 'True', "'shape': ", '(', ')', '[', ']', ', ', '}', '1', '99999999999999999999', '-3', "'", ':');
+  const token = fc.constantFrom(
+    "{'descr': ",
+    "'|u1'",
+    "'fortran_order': ",
+    'False',
+    'True',
+    "'shape': ",
+    '(',
+    ')',
+    '[',
+    ']',
+    ', ',
+    '}',
+    '1',
+    '99999999999999999999',
+    '-3',
+    "'",
+    ':',
+  );
   fc.assert(
-    fc.property(fc.oneof(fc.array(token, { maxLength: 20 }).map((t) => t.join('')), fc.string({ maxLength: 40 })), fc.nat(8), (header, n) => {
-      const e = formatErrorOf(() => decodeNpy(npyWithHeader(header, n), 'h.npy'));
-      if (e) {
-        expect(e.file).toBe('h.npy');
-        expect(e.field).toMatch(new RegExp(`^${NPY_FIELD}$`));
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        fc.array(token, { maxLength: 20 }).map((t) => t.join('')),
+        fc.string({ maxLength: 40 }),
+      ),
+      fc.nat(8),
+      (header, n) => {
+        const e = formatErrorOf(() => decodeNpy(npyWithHeader(header, n), 'h.npy'));
+        if (e) {
+          expect(e.file).toBe('h.npy');
+          expect(e.field).toMatch(new RegExp(`^${NPY_FIELD}$`));
+        }
+      },
+    ),
     { numRuns: 500 },
   );
 });

@@ -21,7 +21,7 @@ const spec = suiteSpecs(import.meta.url);
  * they were written with, a full model brings back its architecture, a file that does not fit the model is
  * refused naming the file and the dataset, and damaged bytes give a DataFormatError — never a crash or a hang.
  */
-const LOADS = keras('engine/saving.py load_weights_from_hdf5_group', "weight_values = [np.asarray(g[weight_name]) for weight_name in weight_names]");
+const LOADS = keras('engine/saving.py load_weights_from_hdf5_group', 'weight_values = [np.asarray(g[weight_name]) for weight_name in weight_names]');
 const ERRORS = contract('src/errors.ts', 'Bytes that do not decode: names the file and the field');
 
 const same = (a: readonly F32Tensor[], b: readonly F32Tensor[]): boolean =>
@@ -83,7 +83,20 @@ const TF_KERAS_SEQUENTIAL = {
     name: 'sequential',
     layers: [
       { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28, 1], dtype: 'float32', sparse: false, name: 'input_1' } },
-      { class_name: 'Conv2D', config: { name: 'conv', filters: 4, kernel_size: 3, strides: 1, padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'relu', use_bias: false } },
+      {
+        class_name: 'Conv2D',
+        config: {
+          name: 'conv',
+          filters: 4,
+          kernel_size: 3,
+          strides: 1,
+          padding: 'valid',
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: 'relu',
+          use_bias: false,
+        },
+      },
       { class_name: 'BatchNormalization', config: { name: 'bn', axis: [3], momentum: 0.9, epsilon: 1e-5, center: true, scale: true } },
       { class_name: 'MaxPooling2D', config: { name: 'pool', pool_size: [2, 2], padding: 'valid', strides: null, data_format: 'channels_last' } },
       { class_name: 'Flatten', config: { name: 'flat', data_format: 'channels_last' } },
@@ -92,26 +105,32 @@ const TF_KERAS_SEQUENTIAL = {
   },
 };
 
-spec({ name: 'config:forms', claim: keras('engine/sequential.py get_config', "config.append({'class_name': layer.__class__.__name__, 'config': layer.get_config()})") }, () => {
-  // Keras 2.2.0-2.2.4: the Sequential config is the layer list; functional: InputLayer + inbound_nodes.
-  for (const f of KERAS_FIXTURES.filter((k) => k.full)) expect(layout(architectureFromKerasConfig(kerasModelConfig(f.arch), f.file))).toEqual(layout(f.arch));
-  // tf.keras / Keras 2.2.5+: {name, layers} with an InputLayer first, ints for tuples, BN axis as a list.
-  const arch = architectureFromKerasConfig(TF_KERAS_SEQUENTIAL, 'tf.h5');
-  expect(arch).toMatchObject({ kind: 'sequential', name: 'sequential', inputShape: [28, 28, 1] });
-  expect(layout(arch)).toEqual(
-    layout({
-      kind: 'sequential',
-      inputShape: [28, 28, 1],
-      layers: [
-        { type: 'Conv2D', name: 'conv', filters: 4, kernelSize: [3, 3], activation: 'relu', useBias: false },
-        { type: 'BatchNormalization', name: 'bn', momentum: 0.9, epsilon: 1e-5 },
-        { type: 'MaxPooling2D', name: 'pool', poolSize: [2, 2] },
-        { type: 'Flatten', name: 'flat' },
-        { type: 'Dense', name: 'out', units: 10, activation: 'softmax' },
-      ],
-    }),
-  );
-});
+spec(
+  {
+    name: 'config:forms',
+    claim: keras('engine/sequential.py get_config', "config.append({'class_name': layer.__class__.__name__, 'config': layer.get_config()})"),
+  },
+  () => {
+    // Keras 2.2.0-2.2.4: the Sequential config is the layer list; functional: InputLayer + inbound_nodes.
+    for (const f of KERAS_FIXTURES.filter((k) => k.full)) expect(layout(architectureFromKerasConfig(kerasModelConfig(f.arch), f.file))).toEqual(layout(f.arch));
+    // tf.keras / Keras 2.2.5+: {name, layers} with an InputLayer first, ints for tuples, BN axis as a list.
+    const arch = architectureFromKerasConfig(TF_KERAS_SEQUENTIAL, 'tf.h5');
+    expect(arch).toMatchObject({ kind: 'sequential', name: 'sequential', inputShape: [28, 28, 1] });
+    expect(layout(arch)).toEqual(
+      layout({
+        kind: 'sequential',
+        inputShape: [28, 28, 1],
+        layers: [
+          { type: 'Conv2D', name: 'conv', filters: 4, kernelSize: [3, 3], activation: 'relu', useBias: false },
+          { type: 'BatchNormalization', name: 'bn', momentum: 0.9, epsilon: 1e-5 },
+          { type: 'MaxPooling2D', name: 'pool', poolSize: [2, 2] },
+          { type: 'Flatten', name: 'flat' },
+          { type: 'Dense', name: 'out', units: 10, activation: 'softmax' },
+        ],
+      }),
+    );
+  },
+);
 
 const withLayer = (layer: object, at = 1): object => {
   const c = structuredClone(TF_KERAS_SEQUENTIAL);
@@ -121,11 +140,23 @@ const withLayer = (layer: object, at = 1): object => {
 
 /** Configs outside the scope: UnsupportedError naming the layer. */
 const UNSUPPORTED: [string, object, RegExp][] = [
-  ['lstm', withLayer({ class_name: 'LSTM', config: { name: 'lstm_1', units: 8 } }), /^f\.h5: model_config: layer "lstm_1" \(LSTM\) is not supported; supported layers: Dense/],
-  ['channels-first', withLayer({ class_name: 'Flatten', config: { name: 'flatten_9', data_format: 'channels_first' } }, 5), /layer "flatten_9" \(Flatten\) has data_format "channels_first"/],
+  [
+    'lstm',
+    withLayer({ class_name: 'LSTM', config: { name: 'lstm_1', units: 8 } }),
+    /^f\.h5: model_config: layer "lstm_1" \(LSTM\) is not supported; supported layers: Dense/,
+  ],
+  [
+    'channels-first',
+    withLayer({ class_name: 'Flatten', config: { name: 'flatten_9', data_format: 'channels_first' } }, 5),
+    /layer "flatten_9" \(Flatten\) has data_format "channels_first"/,
+  ],
   ['activation', withLayer({ class_name: 'Activation', config: { name: 'act', activation: 'elu' } }, 2), /layer "act" \(Activation\) has activation "elu"/],
   ['bn-axis', withLayer({ class_name: 'BatchNormalization', config: { name: 'bn_h', axis: 1 } }, 2), /layer "bn_h" \(BatchNormalization\) normalizes axis 1/],
-  ['dilation', withLayer({ class_name: 'Conv2D', config: { name: 'dil', filters: 1, kernel_size: [3, 3], dilation_rate: [2, 2] } }, 2), /layer "dil" \(Conv2D\) has a dilation_rate other than 1/],
+  [
+    'dilation',
+    withLayer({ class_name: 'Conv2D', config: { name: 'dil', filters: 1, kernel_size: [3, 3], dilation_rate: [2, 2] } }, 2),
+    /layer "dil" \(Conv2D\) has a dilation_rate other than 1/,
+  ],
   ['model-class', { class_name: 'Bidirectional', config: {} }, /a Bidirectional model is not supported/],
 ];
 for (const [name, config, message] of UNSUPPORTED) {
@@ -139,10 +170,36 @@ for (const [name, config, message] of UNSUPPORTED) {
 /** Malformed configs: DataFormatError on model_config saying where. */
 const MALFORMED: [string, unknown, RegExp][] = [
   ['not-object', 42, /^f\.h5: model_config: model_config: expected an object/],
-  ['no-input-shape', { class_name: 'Sequential', config: [{ class_name: 'Dense', config: { name: 'd', units: 3 } }] }, /config\.layers\[0\]\.config: the first layer has no batch_input_shape/],
-  ['bad-units', { class_name: 'Sequential', config: [{ class_name: 'Dense', config: { name: 'd', units: -3, batch_input_shape: [null, 4] } }] }, /config\.layers\[0\]\.config\.units: expected a positive integer, got -3/],
-  ['shapes-do-not-fit', { class_name: 'Sequential', config: [{ class_name: 'Reshape', config: { name: 'r', target_shape: [5, 5], batch_input_shape: [null, 4] } }] }, /model_config: layers: .*cannot reshape \(4\)/],
-  ['dangling-inbound', { class_name: 'Model', config: { layers: [{ name: 'in', class_name: 'InputLayer', config: { batch_input_shape: [null, 3] }, inbound_nodes: [] }, { name: 'd', class_name: 'Dense', config: { units: 2 }, inbound_nodes: [[['nowhere', 0, 0, {}]]] }], input_layers: [['in', 0, 0]], output_layers: [['d', 0, 0]] } }, /"nowhere" is not a layer or the input/],
+  [
+    'no-input-shape',
+    { class_name: 'Sequential', config: [{ class_name: 'Dense', config: { name: 'd', units: 3 } }] },
+    /config\.layers\[0\]\.config: the first layer has no batch_input_shape/,
+  ],
+  [
+    'bad-units',
+    { class_name: 'Sequential', config: [{ class_name: 'Dense', config: { name: 'd', units: -3, batch_input_shape: [null, 4] } }] },
+    /config\.layers\[0\]\.config\.units: expected a positive integer, got -3/,
+  ],
+  [
+    'shapes-do-not-fit',
+    { class_name: 'Sequential', config: [{ class_name: 'Reshape', config: { name: 'r', target_shape: [5, 5], batch_input_shape: [null, 4] } }] },
+    /model_config: layers: .*cannot reshape \(4\)/,
+  ],
+  [
+    'dangling-inbound',
+    {
+      class_name: 'Model',
+      config: {
+        layers: [
+          { name: 'in', class_name: 'InputLayer', config: { batch_input_shape: [null, 3] }, inbound_nodes: [] },
+          { name: 'd', class_name: 'Dense', config: { units: 2 }, inbound_nodes: [[['nowhere', 0, 0, {}]]] },
+        ],
+        input_layers: [['in', 0, 0]],
+        output_layers: [['d', 0, 0]],
+      },
+    },
+    /"nowhere" is not a layer or the input/,
+  ],
 ];
 for (const [name, config, message] of MALFORMED) {
   spec({ name: 'config:malformed', params: { case: name }, claim: ERRORS }, () => {
@@ -161,16 +218,27 @@ const HOSTILE: [string, () => Promise<Uint8Array>, RegExp][] = [
   ['empty', async () => new Uint8Array(0), /^empty: signature: not an HDF5 file/],
   ['onnx-bytes', async () => new Uint8Array([0x08, 0x07, 0x12, 0x04]), /^onnx-bytes: signature: not an HDF5 file/],
   ['truncated', async () => fixtureBytes(CNN).slice(0, 3000), /^truncated: hdf5: libhdf5: .*truncated file/],
-  ['config-not-json', () => kerasH5Bytes(CNN.arch, fixtureWeights(CNN), { full: true, modelConfig: '{"class_name": "Sequential", "config": [' }), /^config-not-json: model_config: not JSON/],
+  [
+    'config-not-json',
+    () => kerasH5Bytes(CNN.arch, fixtureWeights(CNN), { full: true, modelConfig: '{"class_name": "Sequential", "config": [' }),
+    /^config-not-json: model_config: not JSON/,
+  ],
   [
     'config-lstm',
-    () => kerasH5Bytes(CNN.arch, fixtureWeights(CNN), { full: true, modelConfig: JSON.stringify(withLayer({ class_name: 'LSTM', config: { name: 'lstm_7' } })) }),
+    () =>
+      kerasH5Bytes(CNN.arch, fixtureWeights(CNN), { full: true, modelConfig: JSON.stringify(withLayer({ class_name: 'LSTM', config: { name: 'lstm_7' } })) }),
     /^config-lstm: model_config: layer "lstm_7" \(LSTM\) is not supported/,
   ],
   [
     'config-vs-weights',
     // The config says 3 filters where the weights hold 2: the kernel dataset is named with its shapes.
-    () => kerasH5Bytes(CNN.arch, fixtureWeights(CNN), { full: true, modelConfig: JSON.stringify(kerasModelConfig({ ...CNN.arch, layers: CNN.arch.layers.map((l) => (l.type === 'Conv2D' ? { ...l, filters: 3 } : l)) } as Architecture)) }),
+    () =>
+      kerasH5Bytes(CNN.arch, fixtureWeights(CNN), {
+        full: true,
+        modelConfig: JSON.stringify(
+          kerasModelConfig({ ...CNN.arch, layers: CNN.arch.layers.map((l) => (l.type === 'Conv2D' ? { ...l, filters: 3 } : l)) } as Architecture),
+        ),
+      }),
     /^config-vs-weights: model_weights\/conv2d_1\/conv2d_1\/kernel:0: shape \(3, 3, 1, 2\), where layer "conv2d_1" expects kernel \(3, 3, 1, 3\)/,
   ],
 ];

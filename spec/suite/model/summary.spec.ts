@@ -9,11 +9,8 @@ import { suiteSpecs } from '../../../src/harness/spec.js';
 const spec = suiteSpecs(import.meta.url);
 
 // The functional model of seed 002 has no printed summary, but Keras lists its InputLayer first.
-spec(
-  { name: 'functional-input-row', claim: seed('002', 'inp = Input(shape=(height * width,))') },
-  () => {
-    const resolved = resolveArchitecture(getRecipe('002').arch);
-    const text = formatSummary({ input: { name: resolved.inputName, shape: resolved.inputShape }, layers: [] });
-    expect(text.split('\n')[3]).toBe('input_1 (InputLayer)         (None, 784)               0         ');
-  },
-);
+spec({ name: 'functional-input-row', claim: seed('002', 'inp = Input(shape=(height * width,))') }, () => {
+  const resolved = resolveArchitecture(getRecipe('002').arch);
+  const text = formatSummary({ input: { name: resolved.inputName, shape: resolved.inputShape }, layers: [] });
+  expect(text.split('\n')[3]).toBe('input_1 (InputLayer)         (None, 784)               0         ');
+});

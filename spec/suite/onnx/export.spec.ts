@@ -87,7 +87,8 @@ for (const c of CASES) {
 
   spec(
     {
-      name: 'graph', params: c.params,
+      name: 'graph',
+      params: c.params,
       claim: contract(
         'ONNX operator spec: Dropout',
         'to convert the trained model into inference mode, the user can simply not pass `training_mode` input or set it to false.',
@@ -97,7 +98,12 @@ for (const c of CASES) {
       // As plain data (int64 as numbers, defaults filled in): the test reads the file, not our types.
       const model = onnx.ModelProto.toObject(onnx.ModelProto.decode(exportOnnx(c.arch, weights)), { longs: Number, defaults: true });
       type Node = { opType: string; name: string; attribute: { ints: number[] }[] };
-      const g = model.graph as { node: Node[]; initializer: { name: string; dataType: number }[]; input: { name: string; type: { tensorType: { shape: { dim: unknown } } } }[]; output: { name: string }[] };
+      const g = model.graph as {
+        node: Node[];
+        initializer: { name: string; dataType: number }[];
+        input: { name: string; type: { tensorType: { shape: { dim: unknown } } } }[];
+        output: { name: string }[];
+      };
       const ops = g.node.map((n) => n.opType);
       // Inference graph: Dropout is dropped, not exported with training_mode.
       expect(ops).not.toContain('Dropout');
@@ -126,7 +132,8 @@ for (const c of CASES) {
 
   spec(
     {
-      name: 'matches-float64-reference', params: c.params,
+      name: 'matches-float64-reference',
+      params: c.params,
       claim: 'recipe' in c.params && c.params.recipe === '004-cnn' ? seed('004', 'model_cnn.add(Flatten())') : c.claim,
     },
     async (ctx) => {
@@ -155,7 +162,8 @@ for (const c of CASES) {
   for (const opset of Object.keys(IR_VERSION_OF_OPSET).map(Number)) {
     spec(
       {
-        name: 'opset', params: { opset },
+        name: 'opset',
+        params: { opset },
         claim: contract('ONNX operator spec: Softmax-13', 'Softmax(input, axis) = Exp(input) / ReduceSum(Exp(input), axis=axis, keepdims=1)'),
       },
       async (ctx) => {

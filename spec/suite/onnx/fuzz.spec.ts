@@ -20,7 +20,12 @@ const spec = suiteSpecs(import.meta.url);
 const TINY_MLP: Architecture = {
   kind: 'sequential',
   inputShape: [4, 4],
-  layers: [{ type: 'Flatten' }, { type: 'Dense', units: 6, activation: 'relu' }, { type: 'Dropout', rate: 0.5 }, { type: 'Dense', units: 3, activation: 'softmax' }],
+  layers: [
+    { type: 'Flatten' },
+    { type: 'Dense', units: 6, activation: 'relu' },
+    { type: 'Dropout', rate: 0.5 },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
 };
 
 const export_ = (arch: Architecture, embedArchitecture: boolean, opset?: number): Uint8Array =>
@@ -80,7 +85,10 @@ const MUTATIONS: Record<string, (base: Uint8Array) => fc.Arbitrary<Uint8Array>> 
     }),
 };
 
-const CLAIM = contract('src/errors.ts', 'Every error a user can cause names what was wrong: the file and field for bad data, the argument for bad usage, the layer for an unsupported model. Nothing else should escape to a user.');
+const CLAIM = contract(
+  'src/errors.ts',
+  'Every error a user can cause names what was wrong: the file and field for bad data, the argument for bad usage, the layer for an unsupported model. Nothing else should escape to a user.',
+);
 // An import of a few-kilobyte file takes well under a millisecond; a second means a loop that depends on the damage.
 const SLOW_MS = 1000;
 
@@ -115,9 +123,21 @@ const HOSTILE: [string, () => Uint8Array, RegExp][] = [
   ['nested-groups', () => new Uint8Array(2_000_000).map((_, i) => (i % 2 ? 0x06 : 0xa3)), /^nested-groups: ModelProto: not a readable ONNX protobuf/],
   ['length-past-end', () => new Uint8Array([0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]), /^length-past-end: ModelProto: not a readable ONNX protobuf/],
   ['huge-dims', () => edit((m) => void (m.graph!.initializer![0]!.dims = [2 ** 40])), /^huge-dims: tensor "conv2d_1\/kernel:0".dims: .* are not sizes/],
-  ['dims-vs-raw-data', () => edit((m) => void (m.graph!.initializer![0]!.dims = [3, 2, 3, 4])), /^dims-vs-raw-data: tensor "conv2d_1\/kernel:0".raw_data: 216 bytes for dims \[3, 2, 3, 4\], which need 288/],
-  ['attribute-type', () => edit((m) => void (m.graph!.node![0]!.attribute![0]!.type = onnx.AttributeProto.AttributeType.FLOATS)), /^attribute-type: graph.node\["conv2d_1\/transpose_nchw"\].perm: expected a INTS attribute, got FLOATS/],
-  ['cycle', () => edit((m) => void (m.graph!.node![1]!.output = [m.graph!.node![0]!.input![0]!])), /^cycle: graph.node\["conv2d_1\/transpose_nchw"\]: the graph has a cycle/],
+  [
+    'dims-vs-raw-data',
+    () => edit((m) => void (m.graph!.initializer![0]!.dims = [3, 2, 3, 4])),
+    /^dims-vs-raw-data: tensor "conv2d_1\/kernel:0".raw_data: 216 bytes for dims \[3, 2, 3, 4\], which need 288/,
+  ],
+  [
+    'attribute-type',
+    () => edit((m) => void (m.graph!.node![0]!.attribute![0]!.type = onnx.AttributeProto.AttributeType.FLOATS)),
+    /^attribute-type: graph.node\["conv2d_1\/transpose_nchw"\].perm: expected a INTS attribute, got FLOATS/,
+  ],
+  [
+    'cycle',
+    () => edit((m) => void (m.graph!.node![1]!.output = [m.graph!.node![0]!.input![0]!])),
+    /^cycle: graph.node\["conv2d_1\/transpose_nchw"\]: the graph has a cycle/,
+  ],
 ];
 
 function edit(change: (m: IModelProto) => void): Uint8Array {

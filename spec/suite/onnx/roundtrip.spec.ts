@@ -29,7 +29,10 @@ const bitwise = (a: readonly F32Tensor[], b: readonly F32Tensor[]): boolean =>
   a.length === b.length &&
   a.every((t, i) => {
     const u = b[i]!;
-    return t.shape.join() === u.shape.join() && Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength));
+    return (
+      t.shape.join() === u.shape.join() &&
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength))
+    );
   });
 
 async function run(bytes: Uint8Array, inputName: string, outputName: string, x: F32Tensor): Promise<Float32Array> {
@@ -45,7 +48,10 @@ const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i)
 
 // ---- our own exports ----
 
-const OWN: [Record<string, string>, Architecture][] = [...[...RECIPES].map(([id, r]): [Record<string, string>, Architecture] => [{ recipe: id }, r.arch]), [{ arch: 'every-option' }, EVERY_OPTION]];
+const OWN: [Record<string, string>, Architecture][] = [
+  ...[...RECIPES].map(([id, r]): [Record<string, string>, Architecture] => [{ recipe: id }, r.arch]),
+  [{ arch: 'every-option' }, EVERY_OPTION],
+];
 
 for (const [params, arch] of OWN) {
   const resolved = resolveArchitecture(arch);
@@ -53,7 +59,8 @@ for (const [params, arch] of OWN) {
 
   spec(
     {
-      name: 'lossless', params,
+      name: 'lossless',
+      params,
       claim: contract('src/onnx/import.ts', 'Our own exports also carry the architecture JSON'),
     },
     (ctx) => {
@@ -69,7 +76,8 @@ for (const [params, arch] of OWN) {
 
   spec(
     {
-      name: 'graph-only', params,
+      name: 'graph-only',
+      params,
       claim: contract('src/onnx/import.ts', 'The graph is the source of truth'),
     },
     (ctx) => {
@@ -89,7 +97,10 @@ for (const [params, arch] of OWN) {
 spec(
   {
     name: 'import:rejects-contradicting-metadata',
-    claim: contract('src/onnx/import.ts', 'it is used (it keeps Dropout layers, names and the functional form) only when it describes the same computation as the graph'),
+    claim: contract(
+      'src/onnx/import.ts',
+      'it is used (it keeps Dropout layers, names and the functional form) only when it describes the same computation as the graph',
+    ),
   },
   () => {
     const arch = getRecipe('001').arch;
@@ -106,9 +117,22 @@ spec(
 
 // ---- graphs as keras2onnx and tf2onnx write them (no metadata) ----
 
-const floatData = (name: string, t: F32Tensor): ITensorProto => ({ name, dims: [...t.shape], dataType: onnx.TensorProto.DataType.FLOAT, floatData: Array.from(t.data) });
+const floatData = (name: string, t: F32Tensor): ITensorProto => ({
+  name,
+  dims: [...t.shape],
+  dataType: onnx.TensorProto.DataType.FLOAT,
+  floatData: Array.from(t.data),
+});
 
-function model(nodes: INodeProto[], initializers: ITensorProto[], input: { name: string; shape: number[]; batch: string }, output: { name: string; shape: number[] }, opset: number, irVersion: number, initializersAsInputs = false) {
+function model(
+  nodes: INodeProto[],
+  initializers: ITensorProto[],
+  input: { name: string; shape: number[]; batch: string },
+  output: { name: string; shape: number[] },
+  opset: number,
+  irVersion: number,
+  initializersAsInputs = false,
+) {
   const bytes = onnx.ModelProto.encode({
     irVersion,
     opsetImport: [{ domain: '', version: opset }],
@@ -120,7 +144,9 @@ function model(nodes: INodeProto[], initializers: ITensorProto[], input: { name:
       // Before IR 4 every initializer was also listed as a graph input.
       input: [
         floatValueInfo(input.name, input.batch, input.shape),
-        ...(initializersAsInputs ? initializers.map((t) => ({ name: t.name!, type: { tensorType: { elemType: t.dataType!, shape: { dim: t.dims!.map((d) => ({ dimValue: d })) } } } })) : []),
+        ...(initializersAsInputs
+          ? initializers.map((t) => ({ name: t.name!, type: { tensorType: { elemType: t.dataType!, shape: { dim: t.dims!.map((d) => ({ dimValue: d })) } } } }))
+          : []),
       ],
       output: [floatValueInfo(output.name, input.batch, output.shape)],
     },
@@ -131,7 +157,10 @@ function model(nodes: INodeProto[], initializers: ITensorProto[], input: { name:
 spec(
   {
     name: 'import:keras2onnx-mlp',
-    claim: contract('keras2onnx ke2onnx/dense.py', "container.add_node('MatMul', [operator.inputs[0].full_name, weight_name], transformed_tensor_name, name=operator.full_name)"),
+    claim: contract(
+      'keras2onnx ke2onnx/dense.py',
+      "container.add_node('MatMul', [operator.inputs[0].full_name, weight_name], transformed_tensor_name, name=operator.full_name)",
+    ),
   },
   async (ctx) => {
     const expected: Architecture = {
@@ -214,7 +243,10 @@ async function importsTf2onnxCnn(foldBatchNorm: boolean): Promise<number> {
     const scale = gamma!.map((g, c) => g / Math.sqrt(variance![c]! + eps));
     const shift = beta!.map((b, c) => b - mean![c]! * scale[c]!);
     const shape = nchw ? [scale.length, 1, 1] : [scale.length];
-    return [{ shape, data: scale }, { shape, data: shift }];
+    return [
+      { shape, data: scale },
+      { shape, data: shift },
+    ];
   };
   const bn = (layer: string, at: number, nchw = true): ITensorProto[] =>
     foldBatchNorm
@@ -235,35 +267,71 @@ async function importsTf2onnxCnn(foldBatchNorm: boolean): Promise<number> {
   ];
   const bnNode = (layer: string, input: string): INodeProto[] => {
     const b = `${s}/${layer}/FusedBatchNormV3`;
-    if (!foldBatchNorm) return [node('BatchNormalization', b, [input, ...['scale', 'offset', 'mean', 'variance'].map((v) => `${b}/${v}:0`)], [`${b}:0`], [attr.float('epsilon', eps)])];
+    if (!foldBatchNorm)
+      return [
+        node('BatchNormalization', b, [input, ...['scale', 'offset', 'mean', 'variance'].map((v) => `${b}/${v}:0`)], [`${b}:0`], [attr.float('epsilon', eps)]),
+      ];
     return [node('Mul', `${b}/mul`, [input, `${b}/scale:0`], [`${b}/mul:0`]), node('Add', `${b}/add`, [`${b}/mul:0`, `${b}/shift:0`], [`${b}:0`])];
   };
   const nodes = [
-    node('Constant', `${s}/flatten/Const`, [], [`${s}/flatten/Const:0`], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: int64TensorProto('', [-1, 4608]) }]),
+    node(
+      'Constant',
+      `${s}/flatten/Const`,
+      [],
+      [`${s}/flatten/Const:0`],
+      [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: int64TensorProto('', [-1, 4608]) }],
+    ),
     node('Transpose', `${s}/conv2d/Conv2D__6`, ['conv2d_input'], [`${s}/conv2d/Conv2D__6:0`], [attr.ints('perm', [0, 3, 1, 2])]),
-    node('Conv', `${s}/conv2d/Conv2D`, [`${s}/conv2d/Conv2D__6:0`, `${s}/conv2d/Conv2D/ReadVariableOp:0`, `${s}/conv2d/BiasAdd/ReadVariableOp:0`], [`${s}/conv2d/BiasAdd:0`], [
-      attr.ints('dilations', [1, 1]),
-      attr.ints('strides', [1, 1]),
-      attr.ints('kernel_shape', [3, 3]),
-      { name: 'auto_pad', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('VALID') },
-    ]),
+    node(
+      'Conv',
+      `${s}/conv2d/Conv2D`,
+      [`${s}/conv2d/Conv2D__6:0`, `${s}/conv2d/Conv2D/ReadVariableOp:0`, `${s}/conv2d/BiasAdd/ReadVariableOp:0`],
+      [`${s}/conv2d/BiasAdd:0`],
+      [
+        attr.ints('dilations', [1, 1]),
+        attr.ints('strides', [1, 1]),
+        attr.ints('kernel_shape', [3, 3]),
+        { name: 'auto_pad', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('VALID') },
+      ],
+    ),
     ...bnNode('batch_normalization', `${s}/conv2d/BiasAdd:0`),
     node('Relu', `${s}/activation/Relu`, [`${s}/batch_normalization/FusedBatchNormV3:0`], [`${s}/activation/Relu:0`]),
-    node('Conv', `${s}/conv2d_1/Conv2D`, [`${s}/activation/Relu:0`, `${s}/conv2d_1/Conv2D/ReadVariableOp:0`, `${s}/conv2d_1/BiasAdd/ReadVariableOp:0`], [`${s}/conv2d_1/BiasAdd:0`], [
-      attr.ints('kernel_shape', [3, 3]),
-      attr.ints('pads', [0, 0, 0, 0]),
-    ]),
+    node(
+      'Conv',
+      `${s}/conv2d_1/Conv2D`,
+      [`${s}/activation/Relu:0`, `${s}/conv2d_1/Conv2D/ReadVariableOp:0`, `${s}/conv2d_1/BiasAdd/ReadVariableOp:0`],
+      [`${s}/conv2d_1/BiasAdd:0`],
+      [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [0, 0, 0, 0])],
+    ),
     ...bnNode('batch_normalization_1', `${s}/conv2d_1/BiasAdd:0`),
     node('Relu', `${s}/activation_1/Relu`, [`${s}/batch_normalization_1/FusedBatchNormV3:0`], [`${s}/activation_1/Relu:0`]),
-    node('MaxPool', `${s}/max_pooling2d/MaxPool`, [`${s}/activation_1/Relu:0`], [`${s}/max_pooling2d/MaxPool:0`], [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])]),
-    node('Transpose', `${s}/max_pooling2d/MaxPool__28`, [`${s}/max_pooling2d/MaxPool:0`], [`${s}/max_pooling2d/MaxPool__28:0`], [attr.ints('perm', [0, 2, 3, 1])]),
+    node(
+      'MaxPool',
+      `${s}/max_pooling2d/MaxPool`,
+      [`${s}/activation_1/Relu:0`],
+      [`${s}/max_pooling2d/MaxPool:0`],
+      [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])],
+    ),
+    node(
+      'Transpose',
+      `${s}/max_pooling2d/MaxPool__28`,
+      [`${s}/max_pooling2d/MaxPool:0`],
+      [`${s}/max_pooling2d/MaxPool__28:0`],
+      [attr.ints('perm', [0, 2, 3, 1])],
+    ),
     node('Reshape', `${s}/flatten/Reshape`, [`${s}/max_pooling2d/MaxPool__28:0`, `${s}/flatten/Const:0`], [`${s}/flatten/Reshape:0`]),
     node('MatMul', `${s}/dense/MatMul`, [`${s}/flatten/Reshape:0`, `${s}/dense/MatMul/ReadVariableOp:0`], [`${s}/dense/MatMul:0`]),
     node('Add', `${s}/dense/BiasAdd`, [`${s}/dense/MatMul:0`, `${s}/dense/BiasAdd/ReadVariableOp:0`], [`${s}/dense/BiasAdd:0`]),
     ...bnNode('batch_normalization_2', `${s}/dense/BiasAdd:0`),
     node('Relu', `${s}/activation_2/Relu`, [`${s}/batch_normalization_2/FusedBatchNormV3:0`], [`${s}/activation_2/Relu:0`]),
     node('Identity', `${s}/dropout/Identity`, [`${s}/activation_2/Relu:0`], [`${s}/dropout/Identity:0`]),
-    node('Gemm', `${s}/dense_1/MatMul`, [`${s}/dropout/Identity:0`, `${s}/dense_1/MatMul/ReadVariableOp:0`, `${s}/dense_1/BiasAdd/ReadVariableOp:0`], [`${s}/dense_1/BiasAdd:0`], [attr.int('transB', 1)]),
+    node(
+      'Gemm',
+      `${s}/dense_1/MatMul`,
+      [`${s}/dropout/Identity:0`, `${s}/dense_1/MatMul/ReadVariableOp:0`, `${s}/dense_1/BiasAdd/ReadVariableOp:0`],
+      [`${s}/dense_1/BiasAdd:0`],
+      [attr.int('transB', 1)],
+    ),
     node('Softmax', `${s}/activation_3/Softmax`, [`${s}/dense_1/BiasAdd:0`], ['activation_3']),
   ];
   const bytes = model(nodes, inits, { name: 'conv2d_input', shape: [28, 28, 1], batch: 'unk__42' }, { name: 'activation_3', shape: [10] }, 13, 7);
@@ -272,7 +340,9 @@ async function importsTf2onnxCnn(foldBatchNorm: boolean): Promise<number> {
   expect(back.arch).toEqual(expected);
   // Unfolded, every weight comes back bit for bit; folded, the batch norms come back as (scale, shift, 0, 1 − ε).
   if (!foldBatchNorm) expect(bitwise(back.weights, w)).toBe(true);
-  else for (const at of [2, 8, 14]) expect(back.weights[at + 2]!.data.every((v) => v === 0) && back.weights[at + 3]!.data.every((v) => v === Math.fround(1 - eps))).toBe(true);
+  else
+    for (const at of [2, 8, 14])
+      expect(back.weights[at + 2]!.data.every((v) => v === 0) && back.weights[at + 3]!.data.every((v) => v === Math.fround(1 - eps))).toBe(true);
   const x = sampleInputs([28, 28, 1], 4, 'image-channels-scaled', 3);
   const diff = maxDiff(await run(bytes, 'conv2d_input', 'activation_3', x), await run(exportOnnx(back.arch, back.weights), INPUT_NAME, OUTPUT_NAME, x));
   expect(diff).toBeLessThan(1e-6);

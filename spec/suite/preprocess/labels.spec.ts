@@ -9,7 +9,6 @@ import { suiteSpecs } from '../../../src/harness/spec.js';
 
 const spec = suiteSpecs(import.meta.url);
 
-
 /** numpy's repr of a 1-D float32 array of whole numbers: `array([0., 1.], dtype=float32)`. */
 const numpyRepr = (row: Float32Array, dtype: string): string => `array([${Array.from(row, (v) => `${v}.`).join(', ')}], dtype=${dtype})`;
 /** numpy's str of the same: `[0. 1.]`. */
@@ -47,16 +46,13 @@ spec({ name: 'to-categorical:y-train-0', claim: seed('003', 'array([0., 0., 0., 
   expect(printed).toBe('array([0., 0., 0., 0., 0., 1., 0., 0., 0., 0.], dtype=float32)');
 });
 
-spec(
-  { name: 'to-categorical:y-train-2', claim: seed('004', 'Example of a y label convereted to ohe: [0. 0. 0. 0. 1. 0. 0. 0. 0. 0.]') },
-  ({ record }) => {
-    // MNIST's y_train begins 5, 0, 4: seed 004 prints the one-hot of y_train[2] = 4
-    const y = toCategorical(tensor(Uint8Array.of(5, 0, 4), [3]), 10);
-    const printed = numpyStr(y.data.subarray(20, 30));
-    record(printed);
-    expect(printed).toBe('[0. 0. 0. 0. 1. 0. 0. 0. 0. 0.]');
-  },
-);
+spec({ name: 'to-categorical:y-train-2', claim: seed('004', 'Example of a y label convereted to ohe: [0. 0. 0. 0. 1. 0. 0. 0. 0. 0.]') }, ({ record }) => {
+  // MNIST's y_train begins 5, 0, 4: seed 004 prints the one-hot of y_train[2] = 4
+  const y = toCategorical(tensor(Uint8Array.of(5, 0, 4), [3]), 10);
+  const printed = numpyStr(y.data.subarray(20, 30));
+  record(printed);
+  expect(printed).toBe('[0. 0. 0. 0. 1. 0. 0. 0. 0. 0.]');
+});
 
 spec({ name: 'to-categorical:infer-num-classes', claim: keras('keras/utils/np_utils.py to_categorical', 'num_classes = np.max(y) + 1') }, () => {
   fc.assert(
@@ -86,7 +82,10 @@ spec(
 spec(
   {
     name: 'to-categorical:refuses-bad-labels',
-    claim: contract('src/preprocess/labels.ts toCategorical', 'Where Keras would quietly do something else, we throw ArgumentError naming the first offending label'),
+    claim: contract(
+      'src/preprocess/labels.ts toCategorical',
+      'Where Keras would quietly do something else, we throw ArgumentError naming the first offending label',
+    ),
   },
   () => {
     const bad = fc.oneof(
@@ -115,7 +114,10 @@ spec(
 spec(
   {
     name: 'argmax:first-maximum',
-    claim: contract('numpy.argmax documentation', 'In case of multiple occurrences of the maximum values, the indices corresponding to the first occurrence are returned.'),
+    claim: contract(
+      'numpy.argmax documentation',
+      'In case of multiple occurrences of the maximum values, the indices corresponding to the first occurrence are returned.',
+    ),
   },
   () => {
     // few distinct values, so ties are common; NaN sometimes, which numpy treats as the maximum

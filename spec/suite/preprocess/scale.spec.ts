@@ -35,7 +35,6 @@ function isNearestQuotient(r: number, v: number, d: number): boolean {
   return float32Neighbours(r).every((c) => err(r) <= err(c));
 }
 
-
 const pixels = fc.integer({ min: 0, max: 6 }).chain((n) => fc.uint8Array({ minLength: n * 4, maxLength: n * 4 }).map((d) => tensor(d, [n, 4])));
 
 spec({ name: 'to-float32:exact-copy', claim: seed('001', "x_train = x_train.astype('float32')") }, () => {
@@ -54,7 +53,12 @@ spec({ name: 'to-float32:exact-copy', claim: seed('001', "x_train = x_train.asty
 });
 
 spec({ name: 'scale255:correctly-rounded', claim: seed('001', 'x_train /= 255') }, ({ record }) => {
-  const all = scale255(tensor(Uint8Array.from({ length: 256 }, (_, k) => k), [256]));
+  const all = scale255(
+    tensor(
+      Uint8Array.from({ length: 256 }, (_, k) => k),
+      [256],
+    ),
+  );
   for (let k = 0; k < 256; k++) expect(isNearestQuotient(all.data[k]!, k, 255), `k = ${k}`).toBe(true);
   expect(all.data[0]).toBe(0);
   expect(all.data[255]).toBe(1);
@@ -140,7 +144,7 @@ spec({ name: 'divide-by-max:is-scale255-for-mnist', claim: seed('004', 'normalis
 spec(
   {
     name: 'divide-by-max:refuses-no-positive-max',
-    claim: contract('src/preprocess/scale.ts divideByMax', 'Refused with ArgumentError instead of numpy\'s NaN/inf'),
+    claim: contract('src/preprocess/scale.ts divideByMax', "Refused with ArgumentError instead of numpy's NaN/inf"),
   },
   () => {
     const cases = [

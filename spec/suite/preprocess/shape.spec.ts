@@ -17,7 +17,6 @@ function offset(shape: readonly number[], index: readonly number[]): number {
   return index.reduce((acc, i, axis) => acc * shape[axis]! + i, 0);
 }
 
-
 spec({ name: 'flatten:mnist-shape', claim: seed('000', '(60000, 784) (60000,)') }, ({ record }) => {
   const flat = flatten(xTrain);
   const printed = `${shapeString(flat.shape)} ${shapeString([60000])}`;
@@ -33,12 +32,9 @@ spec({ name: 'flatten:train-samples', claim: seed('001', 'x_train = x_train.resh
   expect(reshape(xTrain, [60000, 784]).shape).toEqual(flat.shape);
 });
 
-spec(
-  { name: 'flatten:reshape-printed', claim: seed('003', 'x_train = x_train.reshape(60000, 784) x_train.shape (60000, 784)') },
-  () => {
-    expect(shapeString(reshape(xTrain, [60000, 784]).shape)).toBe('(60000, 784)');
-  },
-);
+spec({ name: 'flatten:reshape-printed', claim: seed('003', 'x_train = x_train.reshape(60000, 784) x_train.shape (60000, 784)') }, () => {
+  expect(shapeString(reshape(xTrain, [60000, 784]).shape)).toBe('(60000, 784)');
+});
 
 spec({ name: 'flatten:row-major', claim: seed('003', 'This puts all the training data into 2d') }, () => {
   const images = fc
@@ -105,7 +101,13 @@ spec(
       { numRuns: 100 },
     );
     const x: Tensor = tensor(new Uint8Array(12), [12]);
-    for (const bad of [[-1, -1], [5, -1], [-2, -6], [2.5, 4], [0, -1]]) {
+    for (const bad of [
+      [-1, -1],
+      [5, -1],
+      [-2, -6],
+      [2.5, 4],
+      [0, -1],
+    ]) {
       expect(thrown(() => reshape(x, bad))).toMatchObject({ name: 'ArgumentError', argument: 'shape' });
     }
     expect(thrown(() => flatten(tensor(new Uint8Array(1), [])))).toMatchObject({ name: 'ArgumentError', argument: 'x' });

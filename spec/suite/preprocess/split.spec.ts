@@ -10,12 +10,17 @@ import { suiteSpecs } from '../../../src/harness/spec.js';
 
 const spec = suiteSpecs(import.meta.url);
 
-
 /** n samples whose every value is the sample's row number: x rows of 3, y rows of 2. */
 function tagged(n: number): { x: Tensor<Int32Array>; y: Tensor<Float32Array> } {
   return {
-    x: tensor(Int32Array.from({ length: n * 3 }, (_, i) => Math.floor(i / 3)), [n, 3]),
-    y: tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)), [n, 2]),
+    x: tensor(
+      Int32Array.from({ length: n * 3 }, (_, i) => Math.floor(i / 3)),
+      [n, 3],
+    ),
+    y: tensor(
+      Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)),
+      [n, 2],
+    ),
   };
 }
 const rowIds = (t: Tensor, width: number): number[] => Array.from({ length: t.shape[0]! }, (_, r) => t.data[r * width]!);
@@ -29,7 +34,10 @@ spec({ name: 'validation-split:seed-002', claim: seed('002', 'Train on 54000 sam
   const printed = `Train on ${train.x.shape[0]} samples, validate on ${val.x.shape[0]} samples`;
   record(printed);
   expect(printed).toBe('Train on 54000 samples, validate on 6000 samples');
-  expect([train.y.shape, val.y.shape]).toEqual([[54000, 10], [6000, 10]]);
+  expect([train.y.shape, val.y.shape]).toEqual([
+    [54000, 10],
+    [6000, 10],
+  ]);
   expect(train.x.data.buffer).toBe(x.data.buffer); // views, no copy
 });
 
@@ -109,26 +117,29 @@ spec(
   },
 );
 
-spec({ name: 'batches:make-batches', claim: keras('keras/engine/training_utils.py make_batches', 'Returns a list of batch indices (tuples of indices).') }, () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 300 }), fc.option(fc.integer(), { nil: undefined }), (n, bs, s) => {
-      const ranges = batchRanges(n, bs);
-      expect(ranges.length).toBe(Math.ceil(n / bs));
-      ranges.forEach(([start, end], i) => expect([start, end]).toEqual([i * bs, Math.min(n, (i + 1) * bs)]));
-      const order = epochIndices(n, s === undefined ? undefined : new Rng(s));
-      if (s === undefined) expect(Array.from(order)).toEqual([...Array(n).keys()]); // shuffle=False: np.arange(n)
-      const seen = new Uint8Array(n);
-      const sizes: number[] = [];
-      for (const batch of batches(order, bs)) {
-        sizes.push(batch.length);
-        for (const i of batch) seen[i]!++;
-      }
-      expect(sizes).toEqual(ranges.map(([start, end]) => end - start));
-      expect(seen.every((c) => c === 1)).toBe(true); // every sample exactly once per epoch
-    }),
-    { numRuns: 150 },
-  );
-});
+spec(
+  { name: 'batches:make-batches', claim: keras('keras/engine/training_utils.py make_batches', 'Returns a list of batch indices (tuples of indices).') },
+  () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 300 }), fc.option(fc.integer(), { nil: undefined }), (n, bs, s) => {
+        const ranges = batchRanges(n, bs);
+        expect(ranges.length).toBe(Math.ceil(n / bs));
+        ranges.forEach(([start, end], i) => expect([start, end]).toEqual([i * bs, Math.min(n, (i + 1) * bs)]));
+        const order = epochIndices(n, s === undefined ? undefined : new Rng(s));
+        if (s === undefined) expect(Array.from(order)).toEqual([...Array(n).keys()]); // shuffle=False: np.arange(n)
+        const seen = new Uint8Array(n);
+        const sizes: number[] = [];
+        for (const batch of batches(order, bs)) {
+          sizes.push(batch.length);
+          for (const i of batch) seen[i]!++;
+        }
+        expect(sizes).toEqual(ranges.map(([start, end]) => end - start));
+        expect(seen.every((c) => c === 1)).toBe(true); // every sample exactly once per epoch
+      }),
+      { numRuns: 150 },
+    );
+  },
+);
 
 spec({ name: 'batches:seed-004-progress', claim: seed('004', '1152/60000 [') }, ({ record }) => {
   // Keras's progress bar counts samples at batch ends: 1152 is the end of the 9th batch of 128.

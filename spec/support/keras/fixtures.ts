@@ -28,7 +28,12 @@ export const KERAS_FIXTURES: readonly KerasFixture[] = [
     arch: {
       kind: 'sequential',
       inputShape: [4, 4],
-      layers: [{ type: 'Flatten' }, { type: 'Dense', units: 6, activation: 'relu' }, { type: 'Dropout', rate: 0.5 }, { type: 'Dense', units: 3, activation: 'softmax' }],
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Dense', units: 6, activation: 'relu' },
+        { type: 'Dropout', rate: 0.5 },
+        { type: 'Dense', units: 3, activation: 'softmax' },
+      ],
     },
   },
   {

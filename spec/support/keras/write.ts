@@ -54,7 +54,11 @@ function writeWeightsGroup(g: Group, layers: readonly ResolvedLayer[], weights: 
   for (const name of names) {
     const lg = g.create_group(name);
     const mine = specs.map((s, i) => ({ s, i })).filter(({ s }) => s.layer === name);
-    writeNames(lg, 'weight_names', mine.map(({ s }) => `${name}/${s.name}:0`));
+    writeNames(
+      lg,
+      'weight_names',
+      mine.map(({ s }) => `${name}/${s.name}:0`),
+    );
     if (!mine.length) continue;
     const inner = lg.create_group(name);
     for (const { s, i } of mine) inner.create_dataset({ name: `${s.name}:0`, data: weights[i]!.data, shape: [...weights[i]!.shape], dtype: '<f' });
@@ -66,11 +70,26 @@ const glorot = (): object => initializer('VarianceScaling', { scale: 1.0, mode: 
 
 /** One layer's `{class_name, config}` as Keras 2.2.4's get_config() writes it. */
 function layerConfig(l: ResolvedLayer, batchInputShape: number[] | undefined): { class_name: string; config: Record<string, unknown> } {
-  const base: Record<string, unknown> = { name: l.name, trainable: true, ...(batchInputShape ? { batch_input_shape: [null, ...batchInputShape], dtype: 'float32' } : {}) };
+  const base: Record<string, unknown> = {
+    name: l.name,
+    trainable: true,
+    ...(batchInputShape ? { batch_input_shape: [null, ...batchInputShape], dtype: 'float32' } : {}),
+  };
   const reg = { kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null };
   switch (l.type) {
     case 'Dense':
-      return { class_name: 'Dense', config: { ...base, units: l.units, activation: l.activation ?? 'linear', use_bias: l.useBias ?? true, kernel_initializer: glorot(), bias_initializer: initializer('Zeros'), ...reg } };
+      return {
+        class_name: 'Dense',
+        config: {
+          ...base,
+          units: l.units,
+          activation: l.activation ?? 'linear',
+          use_bias: l.useBias ?? true,
+          kernel_initializer: glorot(),
+          bias_initializer: initializer('Zeros'),
+          ...reg,
+        },
+      };
     case 'Dropout':
       return { class_name: 'Dropout', config: { ...base, rate: l.rate, noise_shape: null, seed: null } };
     case 'Activation':
@@ -82,14 +101,45 @@ function layerConfig(l: ResolvedLayer, batchInputShape: number[] | undefined): {
     case 'Conv2D':
       return {
         class_name: 'Conv2D',
-        config: { ...base, filters: l.filters, kernel_size: l.kernelSize, strides: l.strides ?? [1, 1], padding: l.padding ?? 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: l.activation ?? 'linear', use_bias: l.useBias ?? true, kernel_initializer: glorot(), bias_initializer: initializer('Zeros'), ...reg },
+        config: {
+          ...base,
+          filters: l.filters,
+          kernel_size: l.kernelSize,
+          strides: l.strides ?? [1, 1],
+          padding: l.padding ?? 'valid',
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: l.activation ?? 'linear',
+          use_bias: l.useBias ?? true,
+          kernel_initializer: glorot(),
+          bias_initializer: initializer('Zeros'),
+          ...reg,
+        },
       };
     case 'MaxPooling2D':
-      return { class_name: 'MaxPooling2D', config: { ...base, pool_size: l.poolSize, padding: l.padding ?? 'valid', strides: l.strides ?? l.poolSize, data_format: 'channels_last' } };
+      return {
+        class_name: 'MaxPooling2D',
+        config: { ...base, pool_size: l.poolSize, padding: l.padding ?? 'valid', strides: l.strides ?? l.poolSize, data_format: 'channels_last' },
+      };
     case 'BatchNormalization':
       return {
         class_name: 'BatchNormalization',
-        config: { ...base, axis: -1, momentum: l.momentum ?? 0.99, epsilon: l.epsilon ?? 0.001, center: true, scale: true, beta_initializer: initializer('Zeros'), gamma_initializer: initializer('Ones'), moving_mean_initializer: initializer('Zeros'), moving_variance_initializer: initializer('Ones'), beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null },
+        config: {
+          ...base,
+          axis: -1,
+          momentum: l.momentum ?? 0.99,
+          epsilon: l.epsilon ?? 0.001,
+          center: true,
+          scale: true,
+          beta_initializer: initializer('Zeros'),
+          gamma_initializer: initializer('Ones'),
+          moving_mean_initializer: initializer('Zeros'),
+          moving_variance_initializer: initializer('Ones'),
+          beta_regularizer: null,
+          gamma_regularizer: null,
+          beta_constraint: null,
+          gamma_constraint: null,
+        },
       };
   }
 }
@@ -99,16 +149,28 @@ export function kerasModelConfig(arch: Architecture): { class_name: string; conf
   const r = resolveArchitecture(arch);
   if (arch.kind === 'sequential') return { class_name: 'Sequential', config: r.layers.map((l, i) => layerConfig(l, i === 0 ? r.inputShape : undefined)) };
   const byName = new Map(arch.layers.map((l) => [l.name, l.inbound]));
-  const input = { name: r.inputName, class_name: 'InputLayer', config: { batch_input_shape: [null, ...r.inputShape], dtype: 'float32', sparse: false, name: r.inputName }, inbound_nodes: [] };
+  const input = {
+    name: r.inputName,
+    class_name: 'InputLayer',
+    config: { batch_input_shape: [null, ...r.inputShape], dtype: 'float32', sparse: false, name: r.inputName },
+    inbound_nodes: [],
+  };
   const layers = r.layers.map((l) => ({ name: l.name, ...layerConfig(l, undefined), inbound_nodes: [[[byName.get(l.name)!, 0, 0, {}]]] }));
-  return { class_name: 'Model', config: { name: arch.name ?? 'model_1', layers: [input, ...layers], input_layers: [[r.inputName, 0, 0]], output_layers: [[arch.output, 0, 0]] } };
+  return {
+    class_name: 'Model',
+    config: { name: arch.name ?? 'model_1', layers: [input, ...layers], input_layers: [[r.inputName, 0, 0]], output_layers: [[arch.output, 0, 0]] },
+  };
 }
 
 /**
  * The bytes of a Keras .h5: `full` false is `model.save_weights(path)`, true is `model.save(path)`
  * (without optimizer weights). `modelConfig` replaces the generated config (for hostile-config specs).
  */
-export async function kerasH5Bytes(arch: Architecture, weights: readonly F32Tensor[], opts: { full?: boolean; modelConfig?: string } = {}): Promise<Uint8Array> {
+export async function kerasH5Bytes(
+  arch: Architecture,
+  weights: readonly F32Tensor[],
+  opts: { full?: boolean; modelConfig?: string } = {},
+): Promise<Uint8Array> {
   await h5wasm.ready;
   // h5wasm's Node build writes to the real file system (NODERAWFS): a private temporary directory.
   const dir = mkdtempSync(join(tmpdir(), 'mnist-spec-keras-'));
@@ -121,7 +183,17 @@ export async function kerasH5Bytes(arch: Architecture, weights: readonly F32Tens
         writeScalarString(f, 'keras_version', KERAS_VERSION);
         writeScalarString(f, 'backend', 'tensorflow');
         writeScalarString(f, 'model_config', opts.modelConfig ?? JSON.stringify(kerasModelConfig(arch)));
-        writeScalarString(f, 'training_config', JSON.stringify({ optimizer_config: { class_name: 'RMSprop', config: { lr: 0.001, rho: 0.9, decay: 0.0, epsilon: 1e-7 } }, loss: 'categorical_crossentropy', metrics: ['accuracy'], sample_weight_mode: null, loss_weights: null }));
+        writeScalarString(
+          f,
+          'training_config',
+          JSON.stringify({
+            optimizer_config: { class_name: 'RMSprop', config: { lr: 0.001, rho: 0.9, decay: 0.0, epsilon: 1e-7 } },
+            loss: 'categorical_crossentropy',
+            metrics: ['accuracy'],
+            sample_weight_mode: null,
+            loss_weights: null,
+          }),
+        );
         writeWeightsGroup(f.create_group('model_weights'), r.layers, weights, arch, r.inputName);
       } else {
         writeWeightsGroup(f, r.layers, weights, arch, r.inputName);

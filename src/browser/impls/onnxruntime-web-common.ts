@@ -48,7 +48,11 @@ export function onnxruntimeWebImplementation(provider: OrtWebProvider): Implemen
     async info(): Promise<ImplementationInfo> {
       const details = await ensure();
       // numThreads is settled once the first session has started the wasm runtime.
-      return { backend: `onnxruntime-web-${provider}`, precision: 'float32', details: { ...details, wasmThreads: ort.env.wasm.numThreads ?? 'default: min(4, ceil(cores / 2)) when cross-origin isolated' } };
+      return {
+        backend: `onnxruntime-web-${provider}`,
+        precision: 'float32',
+        details: { ...details, wasmThreads: ort.env.wasm.numThreads ?? 'default: min(4, ceil(cores / 2)) when cross-origin isolated' },
+      };
     },
 
     async build(arch: Architecture, options: BuildOptions = {}): Promise<Model> {

@@ -91,7 +91,8 @@ export function tfjsWebImplementation(backend: TfjsWebBackend, setup: BackendSet
     } catch (e) {
       throw new UnsupportedError(`${setup.name ?? `tfjs-${backend}`}: the ${backend} backend failed to initialise: ${(e as Error).message}`);
     }
-    if (!ok || tf.getBackend() !== backend) throw new UnsupportedError(`${setup.name ?? `tfjs-${backend}`}: the ${backend} backend is not available in this browser`);
+    if (!ok || tf.getBackend() !== backend)
+      throw new UnsupportedError(`${setup.name ?? `tfjs-${backend}`}: the ${backend} backend is not available in this browser`);
     await tf.ready();
     return setup.describe();
   };

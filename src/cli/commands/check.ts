@@ -19,7 +19,10 @@ function text(r: CheckResult): string {
     `model   ${m.file} (${m.format === 'onnx' ? 'ONNX' : `Keras HDF5${m.kerasVersion ? ` ${m.kerasVersion}` : ''}`}, architecture from ${m.architecture === 'file' ? 'the file' : `recipe ${r.recipe?.id}`})`,
     `        sha256 ${m.sha256}, ${m.params.total.toLocaleString('en-US')} parameters, input ${shapeString(m.inputShape)}, output ${shapeString(m.outputShape)}`,
   ];
-  if (r.recipe) lines.push(`recipe  ${r.recipe.id}: ${r.recipe.title}${r.recipe.printed ? ` (notebook printed accuracy ${r.recipe.printed.accuracy}${r.recipe.printed.loss !== undefined ? `, loss ${r.recipe.printed.loss}` : ''})` : ''}`);
+  if (r.recipe)
+    lines.push(
+      `recipe  ${r.recipe.id}: ${r.recipe.title}${r.recipe.printed ? ` (notebook printed accuracy ${r.recipe.printed.accuracy}${r.recipe.printed.loss !== undefined ? `, loss ${r.recipe.printed.loss}` : ''})` : ''}`,
+    );
   if (r.known) lines.push(`known   this file's own evaluation, ${r.known.by}: accuracy ${r.known.printed.accuracy}, loss ${r.known.printed.loss}`);
   lines.push(`data    ${r.data.note}`);
   for (const i of r.implementations) {
@@ -54,7 +57,10 @@ export function registerCheck(program: Command): void {
     .option('--impl <names>', `comma-separated implementations to run it with (default ${DEFAULT_IMPLEMENTATIONS.join(',')})`)
     .option('--json', 'print the result as one JSON object')
     .action(async (model: string, flags: CheckFlags) => {
-      const impls = flags.impl?.split(',').map((s) => s.trim()).filter(Boolean);
+      const impls = flags.impl
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (impls && !impls.length) throw new ArgumentError('--impl', 'names no implementation');
       const result = await runCheck({
         model,

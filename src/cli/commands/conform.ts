@@ -8,7 +8,16 @@ import { ArgumentError } from '../../errors.js';
 import { loadExpectations, type Expectations } from '../../conform/expectations.js';
 import { renderFaultSweep, sweepFaults } from '../../conform/faults.js';
 import { checkQuery, matchQuery } from '../../conform/query.js';
-import { isReport, linesFromVitestJson, mergeReports, sortSpecs, summarize, toSpecResult, type ConformanceReport, type SpecResult } from '../../conform/report.js';
+import {
+  isReport,
+  linesFromVitestJson,
+  mergeReports,
+  sortSpecs,
+  summarize,
+  toSpecResult,
+  type ConformanceReport,
+  type SpecResult,
+} from '../../conform/report.js';
 import type { ResultLine } from '../../conform/protocol.js';
 import { conformanceSpecFiles, listConformance, PACKAGE_ROOT, runConformance, type Progress } from '../../conform/run.js';
 import { formatMeasured, headline, seconds, STATUS_LABEL } from '../../conform/render/format.js';
@@ -48,7 +57,8 @@ const MARK: Record<SpecResult['status'], string> = { pass: '✓', warn: '⚠', f
  * one runs) and each problem printed above it as it happens; otherwise one line per spec.
  */
 /** A training metric as the live display shows it: a loss that went NaN arrives as null (JSON has no NaN) and says NaN. */
-export const metric = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : typeof v === 'number' ? String(v) : 'NaN');
+export const metric = (v: number | null | undefined): string =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : typeof v === 'number' ? String(v) : 'NaN';
 
 export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgress: (p: Progress) => void; stop: () => void } {
   const tty = !!out.isTTY;
@@ -60,7 +70,14 @@ export function liveDisplay(out: NodeJS.WriteStream = process.stdout): { onProgr
   let bar: cliProgress.SingleBar | undefined;
   if (tty) {
     multi = new cliProgress.MultiBar(
-      { stream: out, hideCursor: true, clearOnComplete: true, format: (o, p, payload: { current: string }) => `${cliProgress.Format.BarFormat(p.progress, o)} ${p.value}/${p.total} ${payload.current}`, barsize: 24, fps: 8 },
+      {
+        stream: out,
+        hideCursor: true,
+        clearOnComplete: true,
+        format: (o, p, payload: { current: string }) => `${cliProgress.Format.BarFormat(p.progress, o)} ${p.value}/${p.total} ${payload.current}`,
+        barsize: 24,
+        fps: 8,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar = multi.create(1, 0, { current: 'collecting specs…' });
@@ -106,11 +123,20 @@ const printable = (s: string | undefined, max = 200): string => (s ?? '').replac
 
 export function printSummary(r: ConformanceReport, files: string[], out: NodeJS.WriteStream = process.stdout): void {
   const impl = r.implementation;
-  const lines = ['', `${headline(r)} — ${printable(impl.declaredName ?? impl.name)} ${printable(impl.version, 60)} (${printable(impl.backend ?? 'backend unknown', 80)}), ${r.run.wallSeconds} s`];
+  const lines = [
+    '',
+    `${headline(r)} — ${printable(impl.declaredName ?? impl.name)} ${printable(impl.version, 60)} (${printable(impl.backend ?? 'backend unknown', 80)}), ${r.run.wallSeconds} s`,
+  ];
   // An implementation that is unavailable here (its specs all skipped) or could not report itself: say why first.
   if (impl.infoError) lines.push(`  note: ${printable(impl.infoError)}`);
-  if (impl.browser) lines.push(`  in ${printable(impl.browser.name)} ${printable(impl.browser.version, 40)}; WebGL ${printable(impl.browser.webglRenderer, 200)}; WebGPU ${printable(impl.browser.webgpuAdapter, 100)}`);
-  if (impl.precision && (impl.precision.declared || impl.browser)) lines.push(`  precision ${impl.precision.value}${impl.precision.declared ? ' (declared)' : ' (not declared: float32)'}: judged with the ${impl.precision.value} tolerance profile`);
+  if (impl.browser)
+    lines.push(
+      `  in ${printable(impl.browser.name)} ${printable(impl.browser.version, 40)}; WebGL ${printable(impl.browser.webglRenderer, 200)}; WebGPU ${printable(impl.browser.webgpuAdapter, 100)}`,
+    );
+  if (impl.precision && (impl.precision.declared || impl.browser))
+    lines.push(
+      `  precision ${impl.precision.value}${impl.precision.declared ? ' (declared)' : ' (not declared: float32)'}: judged with the ${impl.precision.value} tolerance profile`,
+    );
   const bad = r.specs.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
   for (const s of bad) lines.push(`  ${STATUS_LABEL[s.status]} ${printable(s.name)}: ${printable(s.reason, 300)}`);
   // Passed, but beyond what a correct implementation usually shows: judged, not failing the run.
@@ -166,7 +192,8 @@ async function readResults(file: string): Promise<{ report?: ConformanceReport; 
   }
   if ((json as { kind?: unknown } | null)?.kind !== undefined && isReport(json)) return { report: validateReport(json, file) };
   if ((json as { kind?: unknown } | null)?.kind !== undefined) validateReport(json, file);
-  if ((json as { testResults?: unknown } | null)?.testResults === undefined) throw new ArgumentError('merge', `${file}: neither a conformance report.json nor vitest JSON results`);
+  if ((json as { testResults?: unknown } | null)?.testResults === undefined)
+    throw new ArgumentError('merge', `${file}: neither a conformance report.json nor vitest JSON results`);
   validateVitestJson(json, file);
   const lines = linesFromVitestJson(json);
   if (!lines.length) throw new ArgumentError('merge', `${file}: vitest JSON results holding no test`);
@@ -188,12 +215,20 @@ async function checkDataFlag(data: string | undefined): Promise<void> {
  */
 function checkSelectionUpFront(queries: readonly string[], shard: string | undefined): void {
   for (const q of queries) {
-    if (!conformanceSpecFiles(PACKAGE_ROOT, [q]).length) throw new ArgumentError('--query', `"${q}" selects no spec (no spec file holds an id like it; ids look like model:summary:recipe=001); no report written`);
+    if (!conformanceSpecFiles(PACKAGE_ROOT, [q]).length)
+      throw new ArgumentError(
+        '--query',
+        `"${q}" selects no spec (no spec file holds an id like it; ids look like model:summary:recipe=001); no report written`,
+      );
   }
   if (!shard) return;
   const files = conformanceSpecFiles(PACKAGE_ROOT, queries.length ? queries : ['*']).length;
   const [i] = shard.split('/').map(Number);
-  if (i! > files) throw new ArgumentError('--shard', `${shard} holds none of the specs selected: they are in ${files} spec file(s), dealt out one or more per shard, so at most ${files} shards have any; no report written`);
+  if (i! > files)
+    throw new ArgumentError(
+      '--shard',
+      `${shard} holds none of the specs selected: they are in ${files} spec file(s), dealt out one or more per shard, so at most ${files} shards have any; no report written`,
+    );
 }
 
 /**
@@ -206,7 +241,10 @@ function checkSelection(report: ConformanceReport, queries: readonly string[], s
   const ids = report.specs.map((s) => s.id);
   for (const q of queries.length ? queries : ['*']) {
     if (!ids.some((id) => matchQuery(id, q))) {
-      throw new ArgumentError('--query', `"${q}" selects no spec (spec ids look like model:summary:recipe=001; mnist-spec conform --impl X --query '*' runs them all); no report written`);
+      throw new ArgumentError(
+        '--query',
+        `"${q}" selects no spec (spec ids look like model:summary:recipe=001; mnist-spec conform --impl X --query '*' runs them all); no report written`,
+      );
     }
   }
 }
@@ -230,13 +268,21 @@ export function registerConform(program: Command): void {
         'or your module, bundled for the page; the specs stay in Node and judge it over the remote protocol (docs/browser.md)',
     )
     .option('--query <pattern>', 'spec id pattern, CTS-style: `*` matches anything (e.g. model:summary:*); repeatable', collect, [])
-    .option('--tier <fast|full>', 'fast (default) or full (the notebooks\' own budgets; needs --data DIR)', 'fast')
+    .option('--tier <fast|full>', "fast (default) or full (the notebooks' own budgets; needs --data DIR)", 'fast')
     .option('--data <DIR|embedded>', 'the full MNIST set as a directory of IDX files, or "embedded" for the embedded split only (default: MNIST_DIR)')
-    .option('--expectations <file>', 'JSON file of specs expected to fail or skip, each with a reason (default: expectations/<impl>.json for a shipped implementation)')
+    .option(
+      '--expectations <file>',
+      'JSON file of specs expected to fail or skip, each with a reason (default: expectations/<impl>.json for a shipped implementation)',
+    )
     .option('--report-dir <dir>', 'where the reports go (default: reports/<impl>)')
     .option('--shard <i/n>', 'run the i-th of n parts of the spec files (merge the parts with `conform merge`)')
-    .option('--timeout <seconds>', 'per-spec timeout for every spec, instead of each spec\'s own', positiveArg('--timeout', MAX_SECONDS))
-    .option('--watchdog-grace <seconds>', 'how long past its timeout a spec that blocks may stay silent before the runner is killed and restarted without it', positiveArg('--watchdog-grace', MAX_SECONDS), 15)
+    .option('--timeout <seconds>', "per-spec timeout for every spec, instead of each spec's own", positiveArg('--timeout', MAX_SECONDS))
+    .option(
+      '--watchdog-grace <seconds>',
+      'how long past its timeout a spec that blocks may stay silent before the runner is killed and restarted without it',
+      positiveArg('--watchdog-grace', MAX_SECONDS),
+      15,
+    )
     .option('--strict', 'an unexpected pass fails the run too')
     .option('--list', 'list the specs the queries select, with the behaviours of the contract each judges (CONTRACT.md); run nothing')
     .option('--json', 'with --list: JSON (id, file, claim, tier, tags, needs, judges)')
@@ -245,7 +291,23 @@ export function registerConform(program: Command): void {
       if (opts.list) {
         const listed = await listConformance({ queries: opts.query });
         if (!listed.length) throw new ArgumentError('--query', `no conformance spec matches ${opts.query.join(' ')}`);
-        if (opts.json) process.stdout.write(JSON.stringify(listed.map((l) => ({ id: l.id, file: l.file, claim: l.record.claim, tier: l.record.tier, tags: l.record.tags, needs: l.record.needs, judges: l.record.judges, stochastic: l.record.stochastic })), null, 1) + '\n');
+        if (opts.json)
+          process.stdout.write(
+            JSON.stringify(
+              listed.map((l) => ({
+                id: l.id,
+                file: l.file,
+                claim: l.record.claim,
+                tier: l.record.tier,
+                tags: l.record.tags,
+                needs: l.record.needs,
+                judges: l.record.judges,
+                stochastic: l.record.stochastic,
+              })),
+              null,
+              1,
+            ) + '\n',
+          );
         else for (const l of listed) process.stdout.write(`${l.id}  [${l.record.tier}] ${(l.record.judges ?? []).join(', ')}\n`);
         return;
       }
@@ -253,7 +315,10 @@ export function registerConform(program: Command): void {
       if (opts.browser !== undefined) {
         checkBrowser(opts.browser);
         if ((isShipped(opts.impl) && runsIn(opts.impl) !== 'browser') || isExecSpec(opts.impl)) {
-          throw new ArgumentError('--browser', `${opts.impl} does not run in a browser page: --browser takes a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) or a module path`);
+          throw new ArgumentError(
+            '--browser',
+            `${opts.impl} does not run in a browser page: --browser takes a browser implementation (${BROWSER_IMPLEMENTATIONS.map((s) => s.name).join(', ')}) or a module path`,
+          );
         }
       } else if (runsIn(opts.impl) === 'browser') throw new ArgumentError('--browser', `${opts.impl} runs in a browser page: add --browser chromium`);
       if (opts.tier !== 'fast' && opts.tier !== 'full') throw new ArgumentError('--tier', `must be fast or full, got "${opts.tier}"`);
@@ -265,13 +330,19 @@ export function registerConform(program: Command): void {
       await checkOutputDirectory(reportDir, '--report-dir');
       await checkDataFlag(opts.data);
       checkSelectionUpFront(opts.query, shard);
-      if (!isShipped(opts.impl) && !isExecSpec(opts.impl)) await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
-        if (e instanceof ArgumentError && /: no such file$/.test(e.detail)) {
-          throw new ArgumentError('--impl', `"${opts.impl}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor an existing module path`);
-        }
-        throw e;
-      });
-      process.stdout.write(`mnist-spec ${VERSION} conform: ${name}${opts.browser ? ` in ${opts.browser}` : ''} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`);
+      if (!isShipped(opts.impl) && !isExecSpec(opts.impl))
+        await checkInputFile(opts.impl, '--impl', { what: 'an implementation module' }).catch((e: unknown) => {
+          if (e instanceof ArgumentError && /: no such file$/.test(e.detail)) {
+            throw new ArgumentError(
+              '--impl',
+              `"${opts.impl}" is neither a shipped implementation (${SHIPPED_IMPLEMENTATIONS.join(', ')}), an exec: command nor an existing module path`,
+            );
+          }
+          throw e;
+        });
+      process.stdout.write(
+        `mnist-spec ${VERSION} conform: ${name}${opts.browser ? ` in ${opts.browser}` : ''} (tier ${opts.tier}${opts.query.length ? `, query ${opts.query.join(' ')}` : ''}${shard ? `, shard ${shard}` : ''})\n`,
+      );
       const live = liveDisplay();
       let report: ConformanceReport;
       setActivity(`running the specs against ${name} (no report written)`);
@@ -300,7 +371,10 @@ export function registerConform(program: Command): void {
       // A shard that judged nothing (its files hold none of the selected specs, or all of them skip) is not a
       // failure of the implementation: it says so, and `conform merge` of all the shards gives the verdict.
       const nothingHere = !!shard && report.summary.verdict === 'nothing-judged';
-      if (nothingHere) process.stdout.write(`shard ${shard} judged nothing (${report.summary.total ? `all ${report.summary.total} of its specs skipped` : "none of the selected specs is in this shard's spec files"}): merge the shards' reports with \`mnist-spec conform merge\` for the verdict\n`);
+      if (nothingHere)
+        process.stdout.write(
+          `shard ${shard} judged nothing (${report.summary.total ? `all ${report.summary.total} of its specs skipped` : "none of the selected specs is in this shard's spec files"}): merge the shards' reports with \`mnist-spec conform merge\` for the verdict\n`,
+        );
       process.exitCode = report.summary.ok || nothingHere ? 0 : 1;
     });
 
@@ -308,13 +382,14 @@ export function registerConform(program: Command): void {
     .command('merge')
     .description('merge the results of shards (report.json files, conform reporter .jsonl, or vitest --reporter=json output) into one report')
     .argument('<files...>', 'result files')
-    .option('--impl <name>', 'keep only this implementation\'s specs (needed for vitest JSON holding several)')
+    .option('--impl <name>', "keep only this implementation's specs (needed for vitest JSON holding several)")
     .option('--expectations <file>', 'judge raw results against this expectations file')
     .option('--report-dir <dir>', 'where the merged reports go (default: reports/<--impl>; a name inside a results file is never used as a path)')
     .option('--strict', 'an unexpected pass fails the run too')
     .action(async (files: string[], opts: { impl?: string; expectations?: string; reportDir?: string; strict?: boolean }) => {
       // Where the reports go comes from the command line only: the files may come from an untrusted shard.
-      if (opts.reportDir === undefined && opts.impl === undefined) throw new ArgumentError('--report-dir', 'name where the merged reports go (or --impl, for reports/<impl>)');
+      if (opts.reportDir === undefined && opts.impl === undefined)
+        throw new ArgumentError('--report-dir', 'name where the merged reports go (or --impl, for reports/<impl>)');
       const reportDir = await checkOutputDirectory(opts.reportDir ?? join('reports', safePathComponent(opts.impl!)), '--report-dir');
       const expectations = opts.expectations ? await loadExpectations(opts.expectations) : undefined;
       const reports: ConformanceReport[] = [];
@@ -328,7 +403,9 @@ export function registerConform(program: Command): void {
         const impl = opts.impl ?? reports[0]?.implementation.name ?? loose.find((l) => l.name.includes(' > '))?.name.split(' > ')[0];
         if (!impl) throw new ArgumentError('--impl', 'name the implementation whose results these are');
         // Specs another shard or the name filter left out are reported skipped without a reason: not part of the run.
-        const mine = loose.filter((l) => l.name.startsWith(`${impl} > `) && (l.state !== 'skipped' || (l.spec as { skipReason?: string } | undefined)?.skipReason));
+        const mine = loose.filter(
+          (l) => l.name.startsWith(`${impl} > `) && (l.state !== 'skipped' || (l.spec as { skipReason?: string } | undefined)?.skipReason),
+        );
         const specs = sortSpecs(mine.map((l) => toSpecResult(l, expectations)));
         const now = new Date().toISOString();
         reports.push({
@@ -338,15 +415,32 @@ export function registerConform(program: Command): void {
           implementation: { name: impl, module: impl },
           machine: machineInfo(),
           data: { embedded: null, full: null, note: 'merged from raw vitest results: data provenance not recorded' },
-          run: { command: `mnist-spec conform merge ${files.join(' ')}`, tier: currentTier(), queries: ['*'], shards: [], expectationsFile: expectations?.file ?? null, startedAt: now, finishedAt: now, wallSeconds: 0, specFiles: [...new Set(mine.map((l) => l.file))], watchdogKills: 0, errors: [] },
+          run: {
+            command: `mnist-spec conform merge ${files.join(' ')}`,
+            tier: currentTier(),
+            queries: ['*'],
+            shards: [],
+            expectationsFile: expectations?.file ?? null,
+            startedAt: now,
+            finishedAt: now,
+            wallSeconds: 0,
+            specFiles: [...new Set(mine.map((l) => l.file))],
+            watchdogKills: 0,
+            errors: [],
+          },
           summary: summarize(specs, !!opts.strict),
           specs,
         });
       }
       if (!reports.length) throw new ArgumentError('merge', 'no results in the files given');
       const names = [...new Set(reports.map((r) => r.implementation.name))];
-      if (names.length > 1) throw new ArgumentError('merge', `the files hold results of different implementations (${names.map((n) => JSON.stringify(n)).join(', ')}); merge one implementation's shards at a time`);
-      if (opts.impl !== undefined && names[0] !== opts.impl) throw new ArgumentError('--impl', `"${opts.impl}" but the reports are of ${JSON.stringify(names[0])}`);
+      if (names.length > 1)
+        throw new ArgumentError(
+          'merge',
+          `the files hold results of different implementations (${names.map((n) => JSON.stringify(n)).join(', ')}); merge one implementation's shards at a time`,
+        );
+      if (opts.impl !== undefined && names[0] !== opts.impl)
+        throw new ArgumentError('--impl', `"${opts.impl}" but the reports are of ${JSON.stringify(names[0])}`);
       const merged = mergeReports(reports, !!opts.strict);
       if (!merged.specs.length) throw new ArgumentError('merge', `no spec of ${JSON.stringify(names[0])} in the files given`);
       const written = await writeReports(reportDir, merged, { strict: !!opts.strict }).catch((e: unknown) => {
@@ -365,7 +459,7 @@ export function registerConform(program: Command): void {
     .option('--only <name>', 'only this faulty implementation; repeatable', (v: string, p: string[]) => [...p, v], [])
     .option('--data <DIR|embedded>', 'as for conform')
     .option('--report-dir <dir>', 'where summary.md and summary.json go', 'reports/faults')
-    .option('--each', 'also write each faulty implementation\'s own reports, in <report-dir>/<name>/')
+    .option('--each', "also write each faulty implementation's own reports, in <report-dir>/<name>/")
     .action(async (opts: { query: string[]; only: string[]; data?: string; reportDir: string; each?: boolean }) => {
       await checkOutputDirectory(opts.reportDir, '--report-dir');
       await checkDataFlag(opts.data);

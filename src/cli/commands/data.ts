@@ -14,7 +14,10 @@ interface DataOptions {
 function text(s: DataSummary): string {
   const lines = [`source     ${s.source} ${s.location}`, `canonical  ${s.canonical}`];
   if (s.split) lines.push(`split      ${s.split}`);
-  for (const [name, part] of [['train', s.train], ['test', s.test]] as const) {
+  for (const [name, part] of [
+    ['train', s.train],
+    ['test', s.test],
+  ] as const) {
     lines.push(`x_${name.padEnd(8)} ${shapeString(part.images.shape)} ${part.images.dtype}`);
     lines.push(`y_${name.padEnd(8)} ${shapeString(part.labels.shape)} ${part.labels.dtype}`);
   }

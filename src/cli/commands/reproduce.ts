@@ -40,24 +40,31 @@ function trainingSamples(recipe: Recipe, data: MnistData): number {
 
 /** Everything a run needs, checked before any training: a bad flag must not cost a training run. */
 async function prepare(recipeArg: string, opts: ReproduceFlags): Promise<{ recipes: Recipe[]; out: string; data: MnistData; impl: Implementation }> {
-  const recipes = recipeArg === 'all' ? NOTEBOOK_RECIPES.map(getRecipe) : [(() => {
-    try {
-      return getRecipe(recipeArg);
-    } catch (e) {
-      return asFlag('recipe', '<recipe>')(e);
-    }
-  })()];
+  const recipes =
+    recipeArg === 'all'
+      ? NOTEBOOK_RECIPES.map(getRecipe)
+      : [
+          (() => {
+            try {
+              return getRecipe(recipeArg);
+            } catch (e) {
+              return asFlag('recipe', '<recipe>')(e);
+            }
+          })(),
+        ];
   const out = await checkOutputDirectory(opts.out, '--out');
   const data = await loadData(opts.data !== undefined ? { data: opts.data } : {}).catch(asFlag('data', '--data'));
   const source = opts.data ? '--data' : data.provenance.source === 'directory' ? 'MNIST_DIR' : data.provenance.location;
   for (const recipe of recipes) {
     const n = trainingSamples(recipe, data);
-    if (n < 1) throw new ArgumentError(source, `${data.provenance.location} has ${data.xTrain.shape[0]} training image(s): recipe ${recipe.id} would train on none`);
+    if (n < 1)
+      throw new ArgumentError(source, `${data.provenance.location} has ${data.xTrain.shape[0]} training image(s): recipe ${recipe.id} would train on none`);
   }
   if (data.xTest.shape[0]! < 1) throw new ArgumentError(source, `${data.provenance.location} has no test images: there is nothing to evaluate on`);
   const impl = await loadImplementation(opts.impl);
   const train = impl.capabilities.train;
-  if (!train) throw new ArgumentError('--impl', `${opts.impl} cannot train (it does not declare capabilities.train); reproduce needs one that can, e.g. engine or tfjs`);
+  if (!train)
+    throw new ArgumentError('--impl', `${opts.impl} cannot train (it does not declare capabilities.train); reproduce needs one that can, e.g. engine or tfjs`);
   for (const recipe of recipes) {
     const missing = [...new Set(resolveArchitecture(recipe.arch).layers.map((l) => l.type))].filter((t) => !impl.capabilities.layers.includes(t));
     const why = missing.length
@@ -111,7 +118,9 @@ export function registerReproduce(program: Command): void {
           const { record, predictions } = run;
           setActivity(`writing the run record of ${recipe.id}`);
           // The implementation's declared name is not trusted as a path: made safe, and kept inside --out.
-          const base = [recipe.id, impl.name, data.provenance.source, `seed${opts.seed}`, record.startedAt.replace(/[:.]/g, '-')].map(safePathComponent).join('-');
+          const base = [recipe.id, impl.name, data.provenance.source, `seed${opts.seed}`, record.startedAt.replace(/[:.]/g, '-')]
+            .map(safePathComponent)
+            .join('-');
           const file = await writeNewFile((n) => pathInside(out, '--out', `${base}${n ? `-${n + 1}` : ''}.json`), JSON.stringify(record, null, 2) + '\n');
           const written = await writeNotebookFiles(file, recipe.outputs, data.yTest.data, predictions);
           setActivity(undefined);

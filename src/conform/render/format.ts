@@ -84,7 +84,11 @@ export interface Misclassified {
 export function evaluations(r: ConformanceReport): { spec: SpecResult; confusion?: Confusion; misclassified?: Misclassified }[] {
   return r.specs
     .filter((s) => s.artifacts?.confusion || s.artifacts?.misclassified)
-    .map((s) => ({ spec: s, confusion: s.artifacts!.confusion as Confusion | undefined, misclassified: s.artifacts!.misclassified as Misclassified | undefined }));
+    .map((s) => ({
+      spec: s,
+      confusion: s.artifacts!.confusion as Confusion | undefined,
+      misclassified: s.artifacts!.misclassified as Misclassified | undefined,
+    }));
 }
 
 /**
@@ -123,14 +127,21 @@ export function formatPlacement(p: Placement): string {
 /** The placements of a spec in one short cell: `p35 of tfjs×20`, `p0 of tfjs×20 (below 1st pct)`; one per bounded quantity. */
 export function placementCell(s: SpecResult): string {
   return (s.placements ?? [])
-    .map((p) => `${s.placements!.length > 1 ? `${p.quantity} ` : ''}p${p.percentile.toFixed(0)} of ${p.reference.implementation}×${p.reference.seeds}${p.beyondTail ? ` (${p.side === 'low' ? 'below 1st' : 'above 99th'} pct)` : ''}`)
+    .map(
+      (p) =>
+        `${s.placements!.length > 1 ? `${p.quantity} ` : ''}p${p.percentile.toFixed(0)} of ${p.reference.implementation}×${p.reference.seeds}${p.beyondTail ? ` (${p.side === 'low' ? 'below 1st' : 'above 99th'} pct)` : ''}`,
+    )
     .join('; ');
 }
 
 /** A stochastic spec's error rate in one line: `p(false failure) ≈ 3e-7: <method>`. */
 export function formatStochastic(st: Stochastic | string): string {
   if (typeof st === 'string') return st; // a report from before the metadata was structured
-  return [st.why, st.falseFailure !== undefined ? `estimated probability that a correct implementation fails it: ${formatProbability(st.falseFailure)}` : '', st.method ?? '']
+  return [
+    st.why,
+    st.falseFailure !== undefined ? `estimated probability that a correct implementation fails it: ${formatProbability(st.falseFailure)}` : '',
+    st.method ?? '',
+  ]
     .filter(Boolean)
     .join('. ');
 }

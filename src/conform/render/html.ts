@@ -1,6 +1,27 @@
 import type { ConformanceReport, SpecResult, Status } from '../report.js';
 import { lineChart } from './chart.js';
-import { browserLine, curves, evaluations, formatMeasured, formatNumber, formatPlacement, formatStochastic, gpuLine, headline, notebookOf, notebookRows, placementCell, precisionLine, profileValues, seconds, STATUS_LABEL, trainingRates, warned, type Confusion, type Misclassified } from './format.js';
+import {
+  browserLine,
+  curves,
+  evaluations,
+  formatMeasured,
+  formatNumber,
+  formatPlacement,
+  formatStochastic,
+  gpuLine,
+  headline,
+  notebookOf,
+  notebookRows,
+  placementCell,
+  precisionLine,
+  profileValues,
+  seconds,
+  STATUS_LABEL,
+  trainingRates,
+  warned,
+  type Confusion,
+  type Misclassified,
+} from './format.js';
 import { dataLine } from './markdown.js';
 import { digitDataUri } from './png.js';
 
@@ -8,7 +29,12 @@ import { digitDataUri } from './png.js';
  * report.html: one self-contained page (inline CSS, SVG charts, digits as PNG data URIs, a few lines of
  * script for the status filter; nothing fetched) rendered from report.json.
  */
-const esc = (s: unknown): string => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: unknown): string =>
+  String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 
 const STATUS_CLASS: Record<Status, string> = { pass: 'pass', warn: 'warn', fail: 'fail', skip: 'skip', 'expected-fail': 'xfail', 'unexpected-pass': 'xpass' };
 
@@ -50,8 +76,14 @@ function envTable(r: ConformanceReport): string {
     : '—';
   const rows: [string, string][] = [
     ['implementation', `<b>${esc(i.declaredName ?? i.name)}</b> ${esc(i.version ?? '')} <span class="muted mono">--impl ${esc(i.module)}</span>`],
-    ['backend', `${esc(i.backend ?? '—')} ${i.details ? `<span class="mono muted">${esc(JSON.stringify(i.details))}</span>` : ''}${i.infoError ? ` <span class="st fail">info(): ${esc(i.infoError)}</span>` : ''}`],
-    ['precision', `<span id="precision">${esc(precisionLine(i))}</span>${i.profile ? `<div class="mono muted" id="tolerances">${esc(profileValues(i))}</div>` : ''}`],
+    [
+      'backend',
+      `${esc(i.backend ?? '—')} ${i.details ? `<span class="mono muted">${esc(JSON.stringify(i.details))}</span>` : ''}${i.infoError ? ` <span class="st fail">info(): ${esc(i.infoError)}</span>` : ''}`,
+    ],
+    [
+      'precision',
+      `<span id="precision">${esc(precisionLine(i))}</span>${i.profile ? `<div class="mono muted" id="tolerances">${esc(profileValues(i))}</div>` : ''}`,
+    ],
     ...(i.browser
       ? ([
           ['browser', `<span id="browser">${esc(browserLine(i))}</span>`],
@@ -60,13 +92,21 @@ function envTable(r: ConformanceReport): string {
         ] as [string, string][])
       : []),
     ['capabilities', esc(caps)],
-    ['spec suite', `mnist-spec ${esc(r.suite.version)}, commit <span class="mono">${esc(r.suite.commit ?? 'unknown')}</span>${r.suite.dirty ? ' (uncommitted changes)' : ''}`],
+    [
+      'spec suite',
+      `mnist-spec ${esc(r.suite.version)}, commit <span class="mono">${esc(r.suite.commit ?? 'unknown')}</span>${r.suite.dirty ? ' (uncommitted changes)' : ''}`,
+    ],
     [
       'run',
       `tier ${esc(r.run.tier)}; query <span class="mono">${esc(r.run.queries.join(' '))}</span>${r.run.shards.length ? `; shards ${esc(r.run.shards.join(', '))}` : ''}; expectations ${esc(r.run.expectationsFile ?? 'none')}; ${esc(r.run.wallSeconds)} s from ${esc(r.run.startedAt)}${r.run.watchdogKills ? `; <b>${r.run.watchdogKills} watchdog kill(s)</b>` : ''}`,
     ],
     ['data', esc(dataLine(r))],
-    ['machine', esc(`${r.machine.cpu}, ${r.machine.cores} cores, ${(r.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.machine.platform}-${r.machine.arch}, Node ${r.machine.node}`)],
+    [
+      'machine',
+      esc(
+        `${r.machine.cpu}, ${r.machine.cores} cores, ${(r.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.machine.platform}-${r.machine.arch}, Node ${r.machine.node}`,
+      ),
+    ],
   ];
   return `<table class="env">${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table>`;
 }
@@ -84,7 +124,8 @@ function notebookTable(r: ConformanceReport): string {
 
 function trainingSection(r: ConformanceReport): string {
   const cs = curves(r);
-  if (!cs.length) return '<p class="muted">No spec in this run trained a network on notebook-scale data (an inference-only implementation, or a query without training specs).</p>';
+  if (!cs.length)
+    return '<p class="muted">No spec in this run trained a network on notebook-scale data (an inference-only implementation, or a query without training specs).</p>';
   return cs
     .map((c) => {
       const e = c.history.epochs;
@@ -94,7 +135,9 @@ function trainingSection(r: ConformanceReport): string {
         xLabel: 'epoch',
         series: [
           { name: 'loss', color: '#0969da', points: e.map((l, i) => [x(i), l.loss]) },
-          ...(e.some((l) => l.valLoss !== undefined) ? [{ name: 'val_loss', color: '#bc4c00', dashed: true, points: e.map((l, i): [number, number] => [x(i), l.valLoss ?? NaN]) }] : []),
+          ...(e.some((l) => l.valLoss !== undefined)
+            ? [{ name: 'val_loss', color: '#bc4c00', dashed: true, points: e.map((l, i): [number, number] => [x(i), l.valLoss ?? NaN]) }]
+            : []),
         ],
       });
       const acc = lineChart({
@@ -102,7 +145,9 @@ function trainingSection(r: ConformanceReport): string {
         xLabel: 'epoch',
         series: [
           { name: 'acc', color: '#1a7f37', points: e.map((l, i) => [x(i), l.acc]) },
-          ...(e.some((l) => l.valAcc !== undefined) ? [{ name: 'val_acc', color: '#8250df', dashed: true, points: e.map((l, i): [number, number] => [x(i), l.valAcc ?? NaN]) }] : []),
+          ...(e.some((l) => l.valAcc !== undefined)
+            ? [{ name: 'val_acc', color: '#8250df', dashed: true, points: e.map((l, i): [number, number] => [x(i), l.valAcc ?? NaN]) }]
+            : []),
         ],
       });
       const opt = c.config.optimizer as { type?: string } | undefined;
@@ -152,7 +197,10 @@ function speedSection(r: ConformanceReport): string {
   const rates = trainingRates(r);
   if (!rates.length) return '';
   return `<h2 id="speed">Training speed</h2><p class="muted">Samples per second of each training spec's fits (train samples × epochs over the epochs' own seconds, validation included; the first five fits of a spec).</p><table><thead><tr><th>spec</th><th>fits</th><th>samples</th><th>seconds</th><th>samples/s</th><th>status</th></tr></thead><tbody>${rates
-    .map((s) => `<tr><td class="mono">${esc(s.id)}</td><td class="num">${s.training!.fits}</td><td class="num">${s.training!.samples}</td><td class="num">${esc(formatNumber(s.training!.seconds))}</td><td class="num">${esc(formatNumber(s.training!.samplesPerSecond))}</td><td>${status(s)}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td class="mono">${esc(s.id)}</td><td class="num">${s.training!.fits}</td><td class="num">${s.training!.samples}</td><td class="num">${esc(formatNumber(s.training!.seconds))}</td><td class="num">${esc(formatNumber(s.training!.samplesPerSecond))}</td><td>${status(s)}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
 }
 

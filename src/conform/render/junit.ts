@@ -27,7 +27,9 @@ function testcase(s: SpecResult, impl: string, strict: boolean): string {
     s.claim ? `<property name="claim" value="${xml(`${s.claim.source}: ${s.claim.quote}`)}"/>` : '',
     s.measured !== undefined ? `<property name="measured" value="${xml(JSON.stringify(s.measured))}"/>` : '',
     s.bound ? `<property name="bound" value="${xml(s.bound)}"/>` : '',
-    typeof s.stochastic === 'object' && s.stochastic.falseFailure !== undefined ? `<property name="false-failure-probability" value="${s.stochastic.falseFailure}"/>` : '',
+    typeof s.stochastic === 'object' && s.stochastic.falseFailure !== undefined
+      ? `<property name="false-failure-probability" value="${s.stochastic.falseFailure}"/>`
+      : '',
     ...(s.placements ?? []).map((p) => `<property name="percentile:${xml(p.quantity)}" value="${xml(formatPlacement(p))}"/>`),
     ...(s.warnings ?? []).map((w) => `<property name="warning" value="${xml(w)}"/>`),
     s.training ? `<property name="samples-per-second" value="${s.training.samplesPerSecond}"/>` : '',
@@ -37,7 +39,8 @@ function testcase(s: SpecResult, impl: string, strict: boolean): string {
   if (s.status === 'fail' || (strict && s.status === 'unexpected-pass')) {
     out.push(`<failure message="${xml(s.reason ?? 'failed')}" type="${s.status}">${xml(s.errors.join('\n\n') || s.reason)}</failure>`);
   } else if (s.status === 'skip') out.push(`<skipped message="${xml(s.reason ?? 'skipped')}"/>`);
-  const notes = s.status === 'expected-fail' || s.status === 'unexpected-pass' ? [`${s.status}: ${s.reason ?? ''}`] : (s.warnings ?? []).map((w) => `warning: ${w}`);
+  const notes =
+    s.status === 'expected-fail' || s.status === 'unexpected-pass' ? [`${s.status}: ${s.reason ?? ''}`] : (s.warnings ?? []).map((w) => `warning: ${w}`);
   const sysout = [...notes, ...s.logs].filter(Boolean).join('\n');
   if (sysout) out.push(`<system-out>${xml(sysout)}</system-out>`);
   return `    <testcase ${attrs}>${out.join('')}</testcase>`;
@@ -49,7 +52,13 @@ function environmentProperties(r: ConformanceReport): [string, string][] {
   const out: [string, string][] = [];
   if (i.precision) out.push(['precision', `${i.precision.value}${i.precision.declared ? '' : ' (not declared)'}`], ['tolerance-profile', i.precision.value]);
   if (i.browser) {
-    out.push(['browser', i.browser.name], ['browser-version', i.browser.version], ['user-agent', i.browser.userAgent], ['webgl-renderer', i.browser.webglRenderer], ['webgpu-adapter', i.browser.webgpuAdapter]);
+    out.push(
+      ['browser', i.browser.name],
+      ['browser-version', i.browser.version],
+      ['user-agent', i.browser.userAgent],
+      ['webgl-renderer', i.browser.webglRenderer],
+      ['webgpu-adapter', i.browser.webgpuAdapter],
+    );
   }
   return out;
 }

@@ -250,7 +250,12 @@ export function emitLayer(ctx: LayerEmitContext, layer: ResolvedLayer, x: Value,
             const dzc = g.op('Reshape', [f === 1 ? dz : g.op('Transpose', [dz], { perm: [1, 0, 2, 3] }), g.ints([f, -1])]);
             if (bias) grad('bias', g.op('ReduceSum', [dzc, g.ints([1])], { keepdims: 0 }));
             // The input's windows, channel-major: [C, N, Hp, Wp] cut at each kernel offset, stacked as [C, kh·kw, N, oh, ow].
-            const xc = padSpatial(g, c === 1 ? g.op('Reshape', [xf, g.ints([1, -1, h, w])]) : g.op('Transpose', [xf], { perm: [1, 0, 2, 3] }), [pt, pb, pl, pr]);
+            const xc = padSpatial(g, c === 1 ? g.op('Reshape', [xf, g.ints([1, -1, h, w])]) : g.op('Transpose', [xf], { perm: [1, 0, 2, 3] }), [
+              pt,
+              pb,
+              pl,
+              pr,
+            ]);
             const offsets: Value[] = [];
             for (let i = 0; i < k[0]; i++) {
               for (let j = 0; j < k[1]; j++) offsets.push(g.op('Unsqueeze', [windowSlice(g, xc, i, j, s, oh, ow), g.ints([1])]));

@@ -167,7 +167,6 @@ export class Trainer {
       state = { mean: new Float32Array(spec.channels), variance: new Float32Array(spec.channels), steps: 0 };
       this.target.debias.set(spec.layer, state);
       ledger.hold(2); // kept with the model across fits, as Keras keeps the layer's averaging state
-
     }
     state.steps++;
     const keep = f32(1 - spec.momentum);

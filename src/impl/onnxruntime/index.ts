@@ -10,7 +10,11 @@ import type { BuildOptions, Implementation, ImplementationInfo, Model } from '..
 import { OrtModel } from './model.js';
 
 const INTRA_OP_THREADS = availableParallelism();
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: INTRA_OP_THREADS, graphOptimizationLevel: 'all' };
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  executionProviders: ['cpu'],
+  intraOpNumThreads: INTRA_OP_THREADS,
+  graphOptimizationLevel: 'all',
+};
 
 const ORT_VERSION = ort.env.versions.node ?? ort.env.versions.common;
 

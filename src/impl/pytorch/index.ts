@@ -37,7 +37,11 @@ export async function pytorchImplementation(semantics: Semantics): Promise<Imple
   const { argv, env } = pytorchCommand(semantics);
   const python = argv[0]!;
   if (isAbsolute(python) && !existsSync(python)) {
-    return unavailableImplementation(name, `${python} not found (set MNIST_SPEC_PYTHON to a Python with torch and numpy)`, `apt-get install -y python3-numpy python3-torch`);
+    return unavailableImplementation(
+      name,
+      `${python} not found (set MNIST_SPEC_PYTHON to a Python with torch and numpy)`,
+      `apt-get install -y python3-numpy python3-torch`,
+    );
   }
   try {
     return await execImplementation({ argv, env, name });

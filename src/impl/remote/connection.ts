@@ -68,7 +68,16 @@ export class Connection {
       return Promise.reject(e);
     }
     return new Promise<Frame>((resolve, reject) => {
-      this.outstanding = { id, type: header.type, resolve, reject, onProgress: opts.onProgress, timer: undefined, timeoutMs: opts.timeoutMs, progressed: false };
+      this.outstanding = {
+        id,
+        type: header.type,
+        resolve,
+        reject,
+        onProgress: opts.onProgress,
+        timer: undefined,
+        timeoutMs: opts.timeoutMs,
+        progressed: false,
+      };
       this.arm();
       this.transport.send(bytes);
     });
@@ -106,7 +115,9 @@ export class Connection {
       frames = this.decoder.push(chunk);
     } catch (e) {
       if (e instanceof FrameError) {
-        this.fail(new ProtocolError('frame', `${this.waiting()}: ${e.detail}${e.part === 'magic' ? ' — stdout is reserved for frames: write logs to stderr' : ''}`));
+        this.fail(
+          new ProtocolError('frame', `${this.waiting()}: ${e.detail}${e.part === 'magic' ? ' — stdout is reserved for frames: write logs to stderr' : ''}`),
+        );
         return;
       }
       throw e;

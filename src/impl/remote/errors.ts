@@ -66,13 +66,19 @@ export function errorFromReply(reply: ErrorReply, context: string): Error {
   let e: Error;
   switch (reply.name) {
     case 'ArgumentError':
-      e = typeof reply.argument === 'string' ? new ArgumentError(reply.argument, reply.detail ?? stripPrefix(message, reply.argument)) : new RemoteError(reply.name, message);
+      e =
+        typeof reply.argument === 'string'
+          ? new ArgumentError(reply.argument, reply.detail ?? stripPrefix(message, reply.argument))
+          : new RemoteError(reply.name, message);
       break;
     case 'UnsupportedError':
       e = new UnsupportedError(message);
       break;
     case 'DataFormatError':
-      e = typeof reply.file === 'string' && typeof reply.field === 'string' ? new DataFormatError(reply.file, reply.field, reply.detail ?? message) : new RemoteError(reply.name, message);
+      e =
+        typeof reply.file === 'string' && typeof reply.field === 'string'
+          ? new DataFormatError(reply.file, reply.field, reply.detail ?? message)
+          : new RemoteError(reply.name, message);
       break;
     default:
       e = new RemoteError(String(reply.name), `${message} (in ${context})`, reply.stack);

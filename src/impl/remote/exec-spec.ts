@@ -139,7 +139,8 @@ export function parseExecSpec(given: string): ExecSpec {
         ...(helloTimeoutMs ? { helloTimeoutMs } : {}),
       };
     }
-    if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new ArgumentError('--impl', 'exec: the argument vector must be an array of strings');
+    if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
+      throw new ArgumentError('--impl', 'exec: the argument vector must be an array of strings');
   } else {
     argv = splitCommandLine(body);
     // Leading NAME=value words are environment assignments, as in a shell.

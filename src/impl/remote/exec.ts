@@ -68,7 +68,12 @@ export function execTransport(spec: ExecSpec, opts: ExecTransportOptions = {}): 
 
       child.once('error', (e) => {
         if (!child.pid) {
-          reject(new ProtocolError('start', `cannot start ${spec.argv[0]}: ${e.message}${(e as NodeJS.ErrnoException).code === 'ENOENT' ? ' (not found: give a path or a program on PATH)' : ''}`));
+          reject(
+            new ProtocolError(
+              'start',
+              `cannot start ${spec.argv[0]}: ${e.message}${(e as NodeJS.ErrnoException).code === 'ENOENT' ? ' (not found: give a path or a program on PATH)' : ''}`,
+            ),
+          );
           return;
         }
         exited ??= `failed: ${e.message}`;
@@ -140,7 +145,10 @@ function envTimeoutMs(): number | undefined {
 }
 
 /** `exec:…` → a connected RemoteImplementation (the first process started and its handshake done). */
-export async function execImplementation(given: string | ExecSpec, overrides: Partial<RemoteOptions> & ExecTransportOptions = {}): Promise<RemoteImplementation> {
+export async function execImplementation(
+  given: string | ExecSpec,
+  overrides: Partial<RemoteOptions> & ExecTransportOptions = {},
+): Promise<RemoteImplementation> {
   const spec = typeof given === 'string' ? parseExecSpec(given) : given;
   const { onStderrLine, env, ...remote } = overrides;
   const timeoutMs = spec.timeoutMs ?? envTimeoutMs();

@@ -90,7 +90,8 @@ function swapBytes(bytes: Uint8Array, width: number): void {
  */
 export function encodeFrame(header: FrameHeader, tensors: readonly WireTensor[] = []): Uint8Array {
   const described = tensors.map((t) => {
-    if (elementCount(t.shape) !== t.data.length) throw new RangeError(`encodeFrame: tensor "${t.name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    if (elementCount(t.shape) !== t.data.length)
+      throw new RangeError(`encodeFrame: tensor "${t.name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
     const dtype = dtypeOfArray(t.data);
     if (dtype !== t.dtype) throw new RangeError(`encodeFrame: tensor "${t.name}" is declared ${t.dtype} but holds ${dtype}`);
     return { name: t.name, dtype, shape: [...t.shape] };
@@ -185,7 +186,10 @@ function decodeBody(body: Uint8Array, headerLength: number, payloadLength: numbe
     if (!Number.isSafeInteger(need)) throw new FrameError('tensor', `${what}: tensor "${s.name}" of shape [${s.shape.join(', ')}] is impossibly large`);
   }
   if (need !== payloadLength) {
-    throw new FrameError('payload-length', `${what}: its tensors (${specs.map((s) => `${s.name} ${s.dtype} [${s.shape.join(', ')}]`).join(', ') || 'none'}) need ${need} bytes, the payload has ${payloadLength}`);
+    throw new FrameError(
+      'payload-length',
+      `${what}: its tensors (${specs.map((s) => `${s.name} ${s.dtype} [${s.shape.join(', ')}]`).join(', ') || 'none'}) need ${need} bytes, the payload has ${payloadLength}`,
+    );
   }
   let offset = FRAME_PREFIX_BYTES + headerLength;
   const tensors = specs.map((s) => {
@@ -200,7 +204,13 @@ function decodeBody(body: Uint8Array, headerLength: number, payloadLength: numbe
     const buffer = bytes.buffer;
     const at = bytes.byteOffset;
     const data: WireArray =
-      s.dtype === 'float32' ? new Float32Array(buffer, at, count) : s.dtype === 'float64' ? new Float64Array(buffer, at, count) : s.dtype === 'int32' ? new Int32Array(buffer, at, count) : new Uint8Array(buffer, at, count);
+      s.dtype === 'float32'
+        ? new Float32Array(buffer, at, count)
+        : s.dtype === 'float64'
+          ? new Float64Array(buffer, at, count)
+          : s.dtype === 'int32'
+            ? new Int32Array(buffer, at, count)
+            : new Uint8Array(buffer, at, count);
     return { name: s.name, dtype: s.dtype, shape: s.shape, data };
   });
   return { header, tensors };
@@ -267,7 +277,10 @@ export class FrameDecoder {
             throw new FrameError('header-length', `frame ${this.count + 1}: header length ${this.headerLength} is outside 2..${MAX_HEADER_BYTES}`);
           }
           if (this.payloadLength > this.maxPayloadBytes) {
-            throw new FrameError('payload-length', `frame ${this.count + 1}: payload length ${this.payloadLength} exceeds the limit of ${this.maxPayloadBytes} bytes`);
+            throw new FrameError(
+              'payload-length',
+              `frame ${this.count + 1}: payload length ${this.payloadLength} exceeds the limit of ${this.maxPayloadBytes} bytes`,
+            );
           }
           this.body = new Uint8Array(FRAME_PREFIX_BYTES + this.headerLength + this.payloadLength);
           this.body.set(this.prefix);

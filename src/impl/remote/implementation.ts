@@ -15,7 +15,18 @@ import type { BuildOptions, Capabilities, Implementation, ImplementationInfo, La
 import { Connection } from './connection.js';
 import { ProtocolError } from './errors.js';
 import type { RequestHeader, WireTensor } from './frame.js';
-import { expectTensor, FieldReader, PROTOCOL_VERSIONS, readHello, readHistory, readInfo, readLayers, TENSOR, wireResolved, type HelloReply } from './messages.js';
+import {
+  expectTensor,
+  FieldReader,
+  PROTOCOL_VERSIONS,
+  readHello,
+  readHistory,
+  readInfo,
+  readLayers,
+  TENSOR,
+  wireResolved,
+  type HelloReply,
+} from './messages.js';
 import type { TransportFactory } from './transport.js';
 
 export interface RemoteOptions {
@@ -97,7 +108,10 @@ export class RemoteImplementation implements Implementation {
         const now = { version: s.hello.implementation.version, capabilities: s.hello.capabilities };
         if (JSON.stringify(before) !== JSON.stringify(now)) {
           await s.connection.close();
-          throw new ProtocolError('version', `the restarted ${this.name} declares ${JSON.stringify(now)}, the first process declared ${JSON.stringify(before)}`);
+          throw new ProtocolError(
+            'version',
+            `the restarted ${this.name} declares ${JSON.stringify(now)}, the first process declared ${JSON.stringify(before)}`,
+          );
         }
         this.current = s;
         return s;
@@ -109,10 +123,19 @@ export class RemoteImplementation implements Implementation {
   }
 
   /** A request on the model's own session: a model whose process is gone is lost, never silently rebuilt. */
-  async call(session: Session, model: string, header: RequestHeader, tensors: readonly WireTensor[] = [], onProgress?: Parameters<Connection['call']>[2]['onProgress']) {
+  async call(
+    session: Session,
+    model: string,
+    header: RequestHeader,
+    tensors: readonly WireTensor[] = [],
+    onProgress?: Parameters<Connection['call']>[2]['onProgress'],
+  ) {
     const dead = session.connection.dead;
     if (dead || session !== this.current) {
-      throw new ProtocolError('lost', `model "${model}" lived in ${session.connection.transport.description}, which is gone: ${dead?.message ?? 'replaced by a newer process'}`);
+      throw new ProtocolError(
+        'lost',
+        `model "${model}" lived in ${session.connection.transport.description}, which is gone: ${dead?.message ?? 'replaced by a newer process'}`,
+      );
     }
     const reply = await session.connection.call(header, tensors, { timeoutMs: this.timeoutMs, ...(onProgress ? { onProgress } : {}) });
     return { reply, r: FieldReader.of(reply.header, `reply to '${header.type}'`) };
@@ -154,16 +177,17 @@ async function handshake(opts: RemoteOptions, generation: number): Promise<Sessi
     throw e instanceof ProtocolError ? e : new ProtocolError('start', (e as Error).message);
   }
   const connection = new Connection(transport, opts.maxPayloadBytes);
-  const reply = await connection.call(
-    { type: 'hello', protocols: [...PROTOCOL_VERSIONS], suite: { name: 'mnist-spec', version: VERSION } },
-    [],
-    { timeoutMs: opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS },
-  );
+  const reply = await connection.call({ type: 'hello', protocols: [...PROTOCOL_VERSIONS], suite: { name: 'mnist-spec', version: VERSION } }, [], {
+    timeoutMs: opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+  });
   let hello: HelloReply;
   try {
     hello = readHello(FieldReader.of(reply.header, "reply to 'hello'"));
     if (!PROTOCOL_VERSIONS.includes(hello.protocol)) {
-      throw new ProtocolError('version', `${transport.description} chose protocol version ${hello.protocol}; this suite speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+      throw new ProtocolError(
+        'version',
+        `${transport.description} chose protocol version ${hello.protocol}; this suite speaks ${PROTOCOL_VERSIONS.join(', ')}`,
+      );
     }
   } catch (e) {
     transport.terminate((e as Error).message);
@@ -198,11 +222,15 @@ class RemoteModel implements Model {
     const specs = modelWeightSpecs(this.resolved);
     const context = `reply to 'get_weights' (id ${reply.header.id})`;
     if (reply.tensors.length !== specs.length) {
-      throw new ProtocolError('tensor', `${context}: ${reply.tensors.length} tensors, the model has ${specs.length} (${specs.map((s) => `${s.layer}/${s.name}`).join(', ')})`);
+      throw new ProtocolError(
+        'tensor',
+        `${context}: ${reply.tensors.length} tensors, the model has ${specs.length} (${specs.map((s) => `${s.layer}/${s.name}`).join(', ')})`,
+      );
     }
     return specs.map((s, i) => {
       const want = `${s.layer}/${s.name}`;
-      if (reply.tensors[i]!.name !== want) throw new ProtocolError('tensor', `${context}: tensor ${i} is "${reply.tensors[i]!.name}", expected "${want}" (Keras get_weights() order)`);
+      if (reply.tensors[i]!.name !== want)
+        throw new ProtocolError('tensor', `${context}: tensor ${i} is "${reply.tensors[i]!.name}", expected "${want}" (Keras get_weights() order)`);
       const t = expectTensor([reply.tensors[i]!], want, s.shape, context);
       return { layer: s.layer, name: s.name, tensor: { shape: t.shape, data: t.data } };
     });
@@ -227,7 +255,8 @@ class RemoteModel implements Model {
     this.live();
     const { validationData, ...wire } = config;
     const tensors = [f32Tensor(TENSOR.x, x, 'x'), f32Tensor(TENSOR.y, y, 'y')];
-    if (validationData) tensors.push(f32Tensor(TENSOR.validationX, validationData.x, 'validationData.x'), f32Tensor(TENSOR.validationY, validationData.y, 'validationData.y'));
+    if (validationData)
+      tensors.push(f32Tensor(TENSOR.validationX, validationData.x, 'validationData.x'), f32Tensor(TENSOR.validationY, validationData.y, 'validationData.y'));
     const { r } = await this.impl.call(this.session, this.handle, { type: 'fit', model: this.handle, config: wire }, tensors, (p) => {
       if (p.event === 'batch') callbacks?.onBatchEnd?.({ epoch: p.epoch, seen: p.seen, total: p.total, loss: p.loss, acc: p.acc });
       else if (p.event === 'epoch') {

@@ -47,7 +47,10 @@ export function wireResolved(resolved: ResolvedArchitecture): WireResolved {
     inputName: resolved.inputName,
     inputShape: resolved.inputShape,
     outputShape: resolved.outputShape,
-    layers: resolved.layers.map((l) => ({ ...l, weights: weights.filter((w) => w.layer === l.name).map(({ name, shape, trainable }) => ({ name, shape, trainable })) })),
+    layers: resolved.layers.map((l) => ({
+      ...l,
+      weights: weights.filter((w) => w.layer === l.name).map(({ name, shape, trainable }) => ({ name, shape, trainable })),
+    })),
   };
 }
 
@@ -192,8 +195,15 @@ export function readLayers(r: FieldReader): LayerInfo[] {
   return r.array('layers').map((_, i) => {
     const l = r.at('layers', i);
     const shape = l.array('outputShape');
-    if (!shape.every((d) => d === null || (Number.isSafeInteger(d) && (d as number) >= 0))) throw new ProtocolError('schema', `${l.context}.outputShape must hold integers and nulls, got ${JSON.stringify(shape)}`);
-    return { name: l.string('name'), type: l.string('type'), outputShape: shape as (number | null)[], params: l.integer('params'), trainableParams: l.integer('trainableParams') };
+    if (!shape.every((d) => d === null || (Number.isSafeInteger(d) && (d as number) >= 0)))
+      throw new ProtocolError('schema', `${l.context}.outputShape must hold integers and nulls, got ${JSON.stringify(shape)}`);
+    return {
+      name: l.string('name'),
+      type: l.string('type'),
+      outputShape: shape as (number | null)[],
+      params: l.integer('params'),
+      trainableParams: l.integer('trainableParams'),
+    };
   });
 }
 
@@ -205,7 +215,15 @@ export function readProgress(r: FieldReader): ProgressMessage {
     case 'epoch': {
       const valLoss = r.optionalNumber('valLoss');
       const valAcc = r.optionalNumber('valAcc');
-      return { event, epoch: r.integer('epoch'), loss: r.number('loss'), acc: r.number('acc'), ...(valLoss !== undefined ? { valLoss } : {}), ...(valAcc !== undefined ? { valAcc } : {}), seconds: r.number('seconds') };
+      return {
+        event,
+        epoch: r.integer('epoch'),
+        loss: r.number('loss'),
+        acc: r.number('acc'),
+        ...(valLoss !== undefined ? { valLoss } : {}),
+        ...(valAcc !== undefined ? { valAcc } : {}),
+        seconds: r.number('seconds'),
+      };
     }
     case 'heartbeat':
       return { event };
@@ -223,7 +241,14 @@ export function readHistory(r: FieldReader): History {
       const e = h.at('epochs', i);
       const valLoss = e.optionalNumber('valLoss');
       const valAcc = e.optionalNumber('valAcc');
-      return { epoch: e.integer('epoch'), loss: e.number('loss'), acc: e.number('acc'), ...(valLoss !== undefined ? { valLoss } : {}), ...(valAcc !== undefined ? { valAcc } : {}), seconds: e.number('seconds') };
+      return {
+        epoch: e.integer('epoch'),
+        loss: e.number('loss'),
+        acc: e.number('acc'),
+        ...(valLoss !== undefined ? { valLoss } : {}),
+        ...(valAcc !== undefined ? { valAcc } : {}),
+        seconds: e.number('seconds'),
+      };
     }),
   };
 }
@@ -232,7 +257,10 @@ export function readHistory(r: FieldReader): History {
 export function expectTensor(tensors: readonly WireTensor[], name: string, shape: readonly number[], context: string): WireTensor & { data: Float32Array } {
   const matches = tensors.filter((t) => t.name === name);
   if (matches.length !== 1) {
-    throw new ProtocolError('tensor', `${context}: expected one tensor "${name}", got ${matches.length} (tensors: ${tensors.map((t) => t.name).join(', ') || 'none'})`);
+    throw new ProtocolError(
+      'tensor',
+      `${context}: expected one tensor "${name}", got ${matches.length} (tensors: ${tensors.map((t) => t.name).join(', ') || 'none'})`,
+    );
   }
   const t = matches[0]!;
   if (t.dtype !== 'float32') throw new ProtocolError('tensor', `${context}: tensor "${name}" has dtype ${t.dtype}, expected float32`);

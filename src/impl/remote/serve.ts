@@ -81,7 +81,8 @@ export function serveImplementation(impl: Implementation, transport: Transport, 
         case 'hello': {
           const offered = r.array('protocols');
           const protocol = PROTOCOL_VERSIONS.filter((v) => offered.includes(v)).pop();
-          if (protocol === undefined) throw new UnsupportedError(`no common protocol version: the suite offers ${offered.join(', ')}, this side speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+          if (protocol === undefined)
+            throw new UnsupportedError(`no common protocol version: the suite offers ${offered.join(', ')}, this side speaks ${PROTOCOL_VERSIONS.join(', ')}`);
           const reply: HelloReply = { protocol, implementation: { name: impl.name, version: impl.version }, capabilities: impl.capabilities };
           const unavailable = (impl as { unavailable?: string }).unavailable;
           if (unavailable) reply.unavailable = { reason: unavailable };

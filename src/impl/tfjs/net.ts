@@ -108,7 +108,12 @@ export class TfjsNet {
           const { fused, after } = splitActivation(s.activation);
           // Keras's Dense contracts the last axis whatever the rank.
           const in2d = h.rank === 2 ? h : h.reshape([-1, h.shape[h.rank - 1]!]);
-          let y: tf.Tensor = tf.fused.matMul({ a: in2d as tf.Tensor2D, b: this.weight(l, 'kernel') as tf.Tensor2D, bias: l.weights.get('bias'), activation: fused });
+          let y: tf.Tensor = tf.fused.matMul({
+            a: in2d as tf.Tensor2D,
+            b: this.weight(l, 'kernel') as tf.Tensor2D,
+            bias: l.weights.get('bias'),
+            activation: fused,
+          });
           if (h.rank !== 2) y = y.reshape([batch, ...s.outputShape]);
           h = activate(y, after);
           break;

@@ -86,7 +86,19 @@ function conv2DBackpropFilter({ inputs, attrs, backend }: { inputs: tf.NamedTens
     const { top, bottom, left, right } = c.padInfo;
     const padded =
       top || bottom || left || right
-        ? k.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
+        ? k.run(
+            'PadV2',
+            { x },
+            {
+              paddings: [
+                [0, 0],
+                [top, bottom],
+                [left, right],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          )
         : x;
     const images = k.run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
     const filter = k.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
@@ -113,7 +125,19 @@ function conv2DBackpropInput(original: tf.KernelConfig) {
     return withKernels(backend, (k) => {
       const rotated = k.run('Reverse', { x: filter }, { dims: [0, 1] });
       const swapped = k.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] });
-      const padded = k.run('PadV2', { x: dy }, { paddings: [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]], constantValue: 0 });
+      const padded = k.run(
+        'PadV2',
+        { x: dy },
+        {
+          paddings: [
+            [0, 0],
+            [kh - 1 - top, kh - 1 - bottom],
+            [kw - 1 - left, kw - 1 - right],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
       return k.run('Conv2D', { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
     });
   };
@@ -154,7 +178,12 @@ function matMulWithoutTranspose(original: tf.KernelConfig) {
 function maxPoolGrad(original: tf.KernelConfig) {
   return ({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: object }): Info => {
     const { dy, input } = inputs as { dy: Info; input: Info };
-    const a = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+    const a = attrs as unknown as {
+      filterSize: [number, number] | number;
+      strides: [number, number] | number;
+      pad: 'valid' | 'same' | number;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
     const c = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     if (c.strideHeight >= c.filterHeight && c.strideWidth >= c.filterWidth) return original.kernelFunc({ inputs, attrs: attrs!, backend }) as Info;
     const wasm = backend as tf.KernelBackend & { makeOutput(shape: number[], dtype: string): Info; typedArrayFromHeap(t: Info): Float32Array };

@@ -47,7 +47,14 @@ for (const c of cases) {
       else process.env[k] = v;
     }
   }
-  results.push({ id: c.id, ms: Math.round(performance.now() - started), code, stdout: stdout.slice(0, 20_000), stderr: stderr.slice(0, 20_000), ...(threw ? { threw } : {}) });
+  results.push({
+    id: c.id,
+    ms: Math.round(performance.now() - started),
+    code,
+    stdout: stdout.slice(0, 20_000),
+    stderr: stderr.slice(0, 20_000),
+    ...(threw ? { threw } : {}),
+  });
 }
 writeFileSync(resultsFile, JSON.stringify({ results, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
 // Runtimes a case loaded (onnxruntime threads, TF.js) must not keep the process alive.

@@ -42,9 +42,29 @@ const GiB = 2 ** 30;
 const COMMANDS = ['data', 'summary', 'reproduce', 'conform', 'check', 'help'];
 
 /** Every option name the CLI knows (a generated unknown flag must not be one of them). */
-const KNOWN_FLAGS = new Set(
-  ['--data', '--json', '--download', '--impl', '--epochs', '--seed', '--out', '--query', '--tier', '--expectations', '--report-dir', '--shard', '--timeout', '--watchdog-grace', '--strict', '--only', '--each', '--recipe', '--help', '--version', '--debug'],
-);
+const KNOWN_FLAGS = new Set([
+  '--data',
+  '--json',
+  '--download',
+  '--impl',
+  '--epochs',
+  '--seed',
+  '--out',
+  '--query',
+  '--tier',
+  '--expectations',
+  '--report-dir',
+  '--shard',
+  '--timeout',
+  '--watchdog-grace',
+  '--strict',
+  '--only',
+  '--each',
+  '--recipe',
+  '--help',
+  '--version',
+  '--debug',
+]);
 
 /** Paths of the corpus on disk (under one scratch root). */
 export interface Layout {
@@ -135,16 +155,47 @@ export function validReport(name: string, specName = `${name} > model:summary:re
     implementation: { name, module: name, declaredName: name },
     machine: { cpu: 'x', cores: 1, memoryBytes: 1, platform: 'linux', arch: 'x64', node: 'v20' },
     data: { embedded: null, full: null },
-    run: { command: 'mnist-spec conform', tier: 'fast', queries: ['*'], shards: ['1/2'], expectationsFile: null, startedAt: now, finishedAt: now, wallSeconds: 1, specFiles: [], watchdogKills: 0, errors: [] },
+    run: {
+      command: 'mnist-spec conform',
+      tier: 'fast',
+      queries: ['*'],
+      shards: ['1/2'],
+      expectationsFile: null,
+      startedAt: now,
+      finishedAt: now,
+      wallSeconds: 1,
+      specFiles: [],
+      watchdogKills: 0,
+      errors: [],
+    },
     summary: { total: 1, pass: 1, fail: 0, skip: 0, expectedFail: 0, unexpectedPass: 0, ok: true },
     specs: [
-      { id: 'model:summary:recipe=001', name: specName, file: 'spec/model/summary.spec.ts', claim: { source: 'seeds/001_x.txt', quote: 'Total params: 669,706' }, tier: 'fast', tags: [], status: 'pass', durationMs: 1, logs: [], errors: [] },
+      {
+        id: 'model:summary:recipe=001',
+        name: specName,
+        file: 'spec/model/summary.spec.ts',
+        claim: { source: 'seeds/001_x.txt', quote: 'Total params: 669,706' },
+        tier: 'fast',
+        tags: [],
+        status: 'pass',
+        durationMs: 1,
+        logs: [],
+        errors: [],
+      },
     ],
   };
 }
 
 export function makeLayout(root: string): Layout {
-  const l: Layout = { root, work: join(root, 'work'), inputs: join(root, 'inputs'), tiny: join(root, 'inputs', 'tiny'), aFile: join(root, 'inputs', 'a-file'), kerasEmpty: join(root, 'keras-empty'), home: join(root, 'home') };
+  const l: Layout = {
+    root,
+    work: join(root, 'work'),
+    inputs: join(root, 'inputs'),
+    tiny: join(root, 'inputs', 'tiny'),
+    aFile: join(root, 'inputs', 'a-file'),
+    kerasEmpty: join(root, 'keras-empty'),
+    home: join(root, 'home'),
+  };
   for (const d of [l.work, l.inputs, l.kerasEmpty, l.home]) mkdirSync(d, { recursive: true });
   idxDir(l.tiny, 3, 2);
   writeFileSync(l.aFile, 'not a directory\n');
@@ -171,33 +222,86 @@ export function batchCases(l: Layout): Case[] {
   add({ id: 'usage:missing-value', argv: ['conform', '--impl'], code: 2, names: ['--impl'], says: /argument missing/ });
   add({ id: 'usage:extra-argument', argv: ['data', 'extra'], code: 2, says: /too many arguments/ });
   add({ id: 'usage:missing-argument', argv: ['check'], code: 2, names: ['model'], says: /missing required argument/ });
-  const unknownFlags = sample(fc.stringMatching(/^--[a-z][a-z0-9-]{0,12}$/).filter((f) => !KNOWN_FLAGS.has(f) && !f.endsWith('-')), 20, 1);
+  const unknownFlags = sample(
+    fc.stringMatching(/^--[a-z][a-z0-9-]{0,12}$/).filter((f) => !KNOWN_FLAGS.has(f) && !f.endsWith('-')),
+    20,
+    1,
+  );
   const commandLines = [['data'], ['summary', '001'], ['reproduce'], ['conform'], ['check', 'm.onnx'], ['conform', 'merge', 'x.json']];
-  unknownFlags.forEach((f, i) => add({ id: 'usage:unknown-flag', argv: [...commandLines[i % commandLines.length]!, f], code: 2, names: [f], says: /unknown option/ }));
-  const unknownCommands = sample(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/).filter((c) => !COMMANDS.includes(c)), 10, 2);
+  unknownFlags.forEach((f, i) =>
+    add({ id: 'usage:unknown-flag', argv: [...commandLines[i % commandLines.length]!, f], code: 2, names: [f], says: /unknown option/ }),
+  );
+  const unknownCommands = sample(
+    fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/).filter((c) => !COMMANDS.includes(c)),
+    10,
+    2,
+  );
   for (const c of unknownCommands) add({ id: 'usage:unknown-command', argv: [c], code: 2, names: [c], says: /unknown command/ });
 
   // Numbers: strict decimal in range, else the flag is named; a valid value gets as far as the bad --out.
   const numberish = fc.oneof(
     fc.integer({ min: -5, max: 2 ** 33 }).map(String),
-    fc.constantFrom('0x1F', '1e20', '1e3', 'Infinity', 'NaN', ' 5', '5 ', '+5', '-0', '00', '007', '1.0', '1_000', '٣', '', '0', '1', '4294967295', '4294967296', '10000', '10001', '0.5', '.5'),
+    fc.constantFrom(
+      '0x1F',
+      '1e20',
+      '1e3',
+      'Infinity',
+      'NaN',
+      ' 5',
+      '5 ',
+      '+5',
+      '-0',
+      '00',
+      '007',
+      '1.0',
+      '1_000',
+      '٣',
+      '',
+      '0',
+      '1',
+      '4294967295',
+      '4294967296',
+      '10000',
+      '10001',
+      '0.5',
+      '.5',
+    ),
     fc.string({ maxLength: 8 }),
   );
   const decimalInt = (v: string, max: number): boolean => /^(?:0|[1-9]\d*)$/.test(v) && Number(v) <= max;
   for (const v of sample(numberish, 24, 3)) {
     const ok = decimalInt(v, MAX_SEED);
-    add({ id: 'usage:number:--seed', argv: ['reproduce', '001', '--seed', v, '--out', l.aFile, '--data', 'embedded'], code: 2, names: [ok ? '--out' : '--seed'] });
+    add({
+      id: 'usage:number:--seed',
+      argv: ['reproduce', '001', '--seed', v, '--out', l.aFile, '--data', 'embedded'],
+      code: 2,
+      names: [ok ? '--out' : '--seed'],
+    });
   }
   for (const v of sample(numberish, 16, 4)) {
     const ok = decimalInt(v, MAX_EPOCHS);
-    add({ id: 'usage:number:--epochs', argv: ['reproduce', '001', '--epochs', v, '--out', l.aFile, '--data', 'embedded'], code: 2, names: [ok ? '--out' : '--epochs'] });
+    add({
+      id: 'usage:number:--epochs',
+      argv: ['reproduce', '001', '--epochs', v, '--out', l.aFile, '--data', 'embedded'],
+      code: 2,
+      names: [ok ? '--out' : '--epochs'],
+    });
   }
   for (const v of sample(numberish, 16, 5)) {
     const ok = /^(?:0|[1-9]\d*)(?:\.\d+)?$|^0?\.\d+$/.test(v) && Number(v) > 0 && Number(v) <= MAX_SECONDS;
-    add({ id: 'usage:number:--timeout', argv: ['conform', '--impl', 'tfjs', '--timeout', v, '--report-dir', l.aFile], code: 2, names: [ok ? '--report-dir' : '--timeout'] });
+    add({
+      id: 'usage:number:--timeout',
+      argv: ['conform', '--impl', 'tfjs', '--timeout', v, '--report-dir', l.aFile],
+      code: 2,
+      names: [ok ? '--report-dir' : '--timeout'],
+    });
   }
   // Queries: no whitespace, no control characters, at most 1000 characters; a good one gets as far as the bad --report-dir.
-  const queries = fc.oneof(fc.string({ maxLength: 20 }), fc.stringMatching(/^[a-z:*=;0-9-]{1,30}$/), fc.constantFrom('', ' ', 'a b', 'model:**********Z', '*'.repeat(2000), 'x\ty', 'a\u0007'));
+  const queries = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.stringMatching(/^[a-z:*=;0-9-]{1,30}$/),
+    fc.constantFrom('', ' ', 'a b', 'model:**********Z', '*'.repeat(2000), 'x\ty', 'a\u0007'),
+  );
   for (const q of sample(queries, 20, 6)) {
     const ok = q.length > 0 && q.length <= 1000 && !/\s/.test(q) && !/\p{Cc}/u.test(q);
     add({ id: 'usage:query', argv: ['conform', '--impl', 'tfjs', '--query', q, '--report-dir', l.aFile], code: 2, names: [ok ? '--report-dir' : '--query'] });
@@ -211,10 +315,29 @@ export function batchCases(l: Layout): Case[] {
   add({ id: 'usage:conform', argv: ['conform', '--impl', 'nonesuch'], code: 2, names: ['--impl', 'nonesuch'] });
   add({ id: 'usage:conform', argv: ['conform', '--impl', 'tfjs', '--tier', 'medium'], code: 2, names: ['--tier'] });
   // An empty shard or a query whose area no spec file has are told before anything runs (the conform runs of the suite judge the rest).
-  add({ id: 'usage:empty-shard', argv: ['conform', '--impl', 'tfjs', '--query', 'model:summary:*', '--shard', '30/30', '--report-dir', out('shard')], code: 2, names: ['--shard', '30/30'], says: /holds none of the specs selected: they are in \d+ spec file/ });
-  add({ id: 'usage:query-selects-nothing', argv: ['conform', '--impl', 'tfjs', '--query', 'modle:*', '--report-dir', out('typo')], code: 2, names: ['--query', 'modle:*'], says: /selects no spec/ });
-  for (const s of ['0/3', '4/3', 'a/b', '1', '1/0', '-1/2']) add({ id: 'usage:shard', argv: ['conform', '--impl', 'tfjs', `--shard=${s}`], code: 2, names: ['--shard'] });
-  add({ id: 'usage:reproduce-inference-only', argv: ['reproduce', '001', '--impl', 'onnxruntime', '--data', l.tiny, '--out', out('ort')], code: 2, names: ['--impl', 'onnxruntime'], says: /cannot train/ });
+  add({
+    id: 'usage:empty-shard',
+    argv: ['conform', '--impl', 'tfjs', '--query', 'model:summary:*', '--shard', '30/30', '--report-dir', out('shard')],
+    code: 2,
+    names: ['--shard', '30/30'],
+    says: /holds none of the specs selected: they are in \d+ spec file/,
+  });
+  add({
+    id: 'usage:query-selects-nothing',
+    argv: ['conform', '--impl', 'tfjs', '--query', 'modle:*', '--report-dir', out('typo')],
+    code: 2,
+    names: ['--query', 'modle:*'],
+    says: /selects no spec/,
+  });
+  for (const s of ['0/3', '4/3', 'a/b', '1', '1/0', '-1/2'])
+    add({ id: 'usage:shard', argv: ['conform', '--impl', 'tfjs', `--shard=${s}`], code: 2, names: ['--shard'] });
+  add({
+    id: 'usage:reproduce-inference-only',
+    argv: ['reproduce', '001', '--impl', 'onnxruntime', '--data', l.tiny, '--out', out('ort')],
+    code: 2,
+    names: ['--impl', 'onnxruntime'],
+    says: /cannot train/,
+  });
 
   // ---- 2. data directories and files (header first, file-system errors named) ----
   add({ id: 'data:missing-dir', argv: ['data', '--data', I('nowhere')], code: 2, names: ['--data', I('nowhere')], says: /not a directory/ });
@@ -233,11 +356,17 @@ export function batchCases(l: Layout): Case[] {
   add({ id: 'data:1.2GiB-unknown-type', argv: ['data', '--data', float], code: 2, names: [IDX_NAMES.trainImages], says: /dtype: IDX type 0x0d \(float\)/ });
   const extra = tinyWith(l.inputs, 'extra-3g', IDX_NAMES.trainImages, (p) => sparse(p, idxHeader(0x08, [60_000, 28, 28]), 3 * GiB));
   add({ id: 'data:3GiB-valid-header', argv: ['data', '--data', extra], code: 2, names: [IDX_NAMES.trainImages], says: /data: \d+ extra bytes/ });
-  const trunc = tinyWith(l.inputs, 'truncated', IDX_NAMES.trainImages, (p) => writeFileSync(p, Buffer.concat([idxHeader(0x08, [60_000, 28, 28]), Buffer.alloc(1000)])));
+  const trunc = tinyWith(l.inputs, 'truncated', IDX_NAMES.trainImages, (p) =>
+    writeFileSync(p, Buffer.concat([idxHeader(0x08, [60_000, 28, 28]), Buffer.alloc(1000)])),
+  );
   add({ id: 'data:truncated', argv: ['data', '--data', trunc], code: 2, names: [IDX_NAMES.trainImages], says: /truncated/ });
-  const bomb = tinyWith(l.inputs, 'gz-bomb', `${IDX_NAMES.trainImages}.gz`, (p) => writeFileSync(p, gzipSync(Buffer.concat([idxHeader(0x08, [1, 28, 28]), Buffer.alloc(20 * 2 ** 20)]), { level: 9 })));
+  const bomb = tinyWith(l.inputs, 'gz-bomb', `${IDX_NAMES.trainImages}.gz`, (p) =>
+    writeFileSync(p, gzipSync(Buffer.concat([idxHeader(0x08, [1, 28, 28]), Buffer.alloc(20 * 2 ** 20)]), { level: 9 })),
+  );
   add({ id: 'data:gzip-bomb', argv: ['data', '--data', bomb], code: 2, names: [`${IDX_NAMES.trainImages}.gz`], says: /stream goes on/ });
-  const overdeclared = tinyWith(l.inputs, 'gz-overdeclared', `${IDX_NAMES.trainImages}.gz`, (p) => writeFileSync(p, gzipSync(Buffer.concat([idxHeader(0x08, [255_000, 28, 28]), Buffer.alloc(10)]))));
+  const overdeclared = tinyWith(l.inputs, 'gz-overdeclared', `${IDX_NAMES.trainImages}.gz`, (p) =>
+    writeFileSync(p, gzipSync(Buffer.concat([idxHeader(0x08, [255_000, 28, 28]), Buffer.alloc(10)]))),
+  );
   add({ id: 'data:gzip-declares-200MB', argv: ['data', '--data', overdeclared], code: 2, names: [`${IDX_NAMES.trainImages}.gz`], says: /truncated/ });
   const overCap = tinyWith(l.inputs, 'gz-over-cap', `${IDX_NAMES.trainImages}.gz`, (p) => writeFileSync(p, gzipSync(idxHeader(0x08, [1_000_000, 28, 28]))));
   add({ id: 'data:gzip-declares-over-cap', argv: ['data', '--data', overCap], code: 2, names: [`${IDX_NAMES.trainImages}.gz`], says: /dims\[\d\]/ });
@@ -262,10 +391,22 @@ export function batchCases(l: Layout): Case[] {
   add({ id: 'data:keras-cache-checksum', argv: ['data'], env: { KERAS_HOME: kGarbage, MNIST_DIR: null }, code: 2, names: ['mnist.npz'], says: /sha256/ });
   const empty = join(l.inputs, 'no-training-images');
   idxDir(empty, 0, 2);
-  add({ id: 'data:empty-training-set', argv: ['reproduce', '001', '--data', empty, '--out', out('empty')], code: 2, names: ['--data'], says: /0 training image/ });
+  add({
+    id: 'data:empty-training-set',
+    argv: ['reproduce', '001', '--data', empty, '--out', out('empty')],
+    code: 2,
+    names: ['--data'],
+    says: /0 training image/,
+  });
   const one = join(l.inputs, 'one-training-image');
   idxDir(one, 1, 2);
-  add({ id: 'data:validation-split-leaves-none', argv: ['reproduce', '002', '--data', one, '--epochs', '0', '--out', out('one')], code: 2, names: ['--data', '002'], says: /would train on none/ });
+  add({
+    id: 'data:validation-split-leaves-none',
+    argv: ['reproduce', '002', '--data', one, '--epochs', '0', '--out', out('one')],
+    code: 2,
+    names: ['--data', '002'],
+    says: /would train on none/,
+  });
   const noTest = join(l.inputs, 'no-test-images');
   idxDir(noTest, 3, 0);
   add({ id: 'data:empty-test-set', argv: ['reproduce', '002', '--data', noTest, '--out', out('notest')], code: 2, names: ['--data'], says: /no test images/ });
@@ -292,7 +433,13 @@ export function batchCases(l: Layout): Case[] {
 
   // ---- 4. output locations, checked before any work ----
   add({ id: 'output:out-is-file', argv: ['reproduce', '001', '--data', l.tiny, '--out', l.aFile], code: 2, names: ['--out', l.aFile], says: /is a file/ });
-  add({ id: 'output:out-under-file', argv: ['reproduce', '001', '--data', l.tiny, '--out', join(l.aFile, 'sub')], code: 2, names: ['--out'], says: /ENOTDIR|is a file/ });
+  add({
+    id: 'output:out-under-file',
+    argv: ['reproduce', '001', '--data', l.tiny, '--out', join(l.aFile, 'sub')],
+    code: 2,
+    names: ['--out'],
+    says: /ENOTDIR|is a file/,
+  });
   add({ id: 'output:out-empty', argv: ['reproduce', '001', '--data', l.tiny, '--out', ''], code: 2, names: ['--out'], says: /empty path/ });
   add({ id: 'output:report-dir-is-file', argv: ['conform', '--impl', 'tfjs', '--report-dir', l.aFile], code: 2, names: ['--report-dir', l.aFile] });
 
@@ -300,13 +447,37 @@ export function batchCases(l: Layout): Case[] {
   const impls = join(l.inputs, 'impls');
   mkdirSync(impls);
   const fit = fakeImplementation(join(impls, 'fit-throws.mjs'), 'fit-throws', 'fit-throws');
-  add({ id: 'impl:fit-throws', argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '1', '--impl', fit, '--out', out('fit')], code: 1, names: ['001', 'fit-throws'], says: /failed while training: kernel exploded/ });
+  add({
+    id: 'impl:fit-throws',
+    argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '1', '--impl', fit, '--out', out('fit')],
+    code: 1,
+    names: ['001', 'fit-throws'],
+    says: /failed while training: kernel exploded/,
+  });
   const chance = fakeImplementation(join(impls, 'chance.mjs'), 'chance');
-  add({ id: 'impl:misses-its-bound', argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '5', '--impl', chance, '--out', out('chance')], code: 1, outputs: [out('chance')], stdout: /verdict: fails — accuracy ≥ 0\.\d+/ });
+  add({
+    id: 'impl:misses-its-bound',
+    argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '5', '--impl', chance, '--out', out('chance')],
+    code: 1,
+    outputs: [out('chance')],
+    stdout: /verdict: fails — accuracy ≥ 0\.\d+/,
+  });
   writeFileSync(join(impls, 'syntax.mjs'), 'export default {{{');
-  add({ id: 'impl:syntax-error', argv: ['reproduce', '001', '--data', l.tiny, '--impl', join(impls, 'syntax.mjs'), '--out', out('syntax')], code: 2, names: ['--impl', 'syntax.mjs'], says: /cannot load module/ });
+  add({
+    id: 'impl:syntax-error',
+    argv: ['reproduce', '001', '--data', l.tiny, '--impl', join(impls, 'syntax.mjs'), '--out', out('syntax')],
+    code: 2,
+    names: ['--impl', 'syntax.mjs'],
+    says: /cannot load module/,
+  });
   writeFileSync(join(impls, 'not-impl.mjs'), 'export default 42;');
-  add({ id: 'impl:not-an-implementation', argv: ['summary', '001', '--impl', join(impls, 'not-impl.mjs')], code: 2, names: ['--impl'], says: /not an Implementation/ });
+  add({
+    id: 'impl:not-an-implementation',
+    argv: ['summary', '001', '--impl', join(impls, 'not-impl.mjs')],
+    code: 2,
+    names: ['--impl'],
+    says: /not an Implementation/,
+  });
   const hostileNames = [
     '../../../../ESCAPED',
     '/etc/cron.d/ESCAPED',
@@ -317,14 +488,28 @@ export function batchCases(l: Layout): Case[] {
     'C:\\ESCAPED',
     'x'.repeat(300),
     'line\nbreak\u001b[31m',
-    ...sample(fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 24 }).map((a) => String.fromCharCode(...a)), 6, 7),
-    ...sample(fc.array(fc.constantFrom('..', '.', '/', 'ESC', '\\', '~'), { maxLength: 8 }).map((a) => a.join('')), 6, 8),
+    ...sample(
+      fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 24 }).map((a) => String.fromCharCode(...a)),
+      6,
+      7,
+    ),
+    ...sample(
+      fc.array(fc.constantFrom('..', '.', '/', 'ESC', '\\', '~'), { maxLength: 8 }).map((a) => a.join('')),
+      6,
+      8,
+    ),
   ];
   hostileNames.forEach((name, i) => {
     const module = fakeImplementation(join(impls, `hostile-${i}.mjs`), name);
     // Deep below work/, so that an escape by ../ lands in a directory the suite watches.
     const dir = join(l.work, 'deep', `n${i}`, 'a', 'b', 'c');
-    add({ id: 'names:declared-name-as-path', argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '0', '--impl', module, '--out', dir, '--json'], code: 0, outputs: [dir], stdout: /"kind": "mnist-spec\/run"/ });
+    add({
+      id: 'names:declared-name-as-path',
+      argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '0', '--impl', module, '--out', dir, '--json'],
+      code: 0,
+      outputs: [dir],
+      stdout: /"kind": "mnist-spec\/run"/,
+    });
   });
   // Paths for --out made of .., ., a file and fresh names, below a deep base so that nothing leaves the scratch root.
   const base = join(l.work, 'paths', 'p1', 'p2', 'p3');
@@ -349,7 +534,12 @@ export function batchCases(l: Layout): Case[] {
   for (const rel of rels) {
     const dir = resolve(base, rel);
     const throughFile = blockedByFile(dir);
-    add({ id: 'paths:--out', argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '0', '--impl', join(impls, 'hostile-0.mjs'), '--out', join(base, rel)], code: throughFile ? 2 : 0, ...(throughFile ? { names: ['--out'] } : { outputs: [dir] }) });
+    add({
+      id: 'paths:--out',
+      argv: ['reproduce', '001', '--data', l.tiny, '--epochs', '0', '--impl', join(impls, 'hostile-0.mjs'), '--out', join(base, rel)],
+      code: throughFile ? 2 : 0,
+      ...(throughFile ? { names: ['--out'] } : { outputs: [dir] }),
+    });
   }
 
   // ---- 6. results files given to conform merge (untrusted: they come from CI shards) ----
@@ -358,31 +548,116 @@ export function batchCases(l: Layout): Case[] {
   const j = (name: string, v: unknown): string => (writeFileSync(join(merge, name), typeof v === 'string' ? v : JSON.stringify(v)), join(merge, name));
   const reportDir = (name: string): string => join(l.work, 'merged', name);
   add({ id: 'merge:no-report-dir', argv: ['conform', 'merge', j('ok.json', validReport('impl-a'))], code: 2, names: ['--report-dir'] });
-  add({ id: 'merge:not-json', argv: ['conform', 'merge', j('nojson.json', '{"kind": '), '--report-dir', reportDir('x')], code: 2, names: ['merge', 'nojson.json'], says: /not JSON/ });
+  add({
+    id: 'merge:not-json',
+    argv: ['conform', 'merge', j('nojson.json', '{"kind": '), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['merge', 'nojson.json'],
+    says: /not JSON/,
+  });
   add({ id: 'merge:array', argv: ['conform', 'merge', j('array.json', [1, 2]), '--report-dir', reportDir('x')], code: 2, names: ['merge', 'array.json'] });
   const bad = validReport('impl-a') as { specs: object[] };
   bad.specs = [{}];
-  add({ id: 'merge:malformed-spec', argv: ['conform', 'merge', j('bad-spec.json', bad), '--report-dir', reportDir('x')], code: 2, names: ['merge', 'bad-spec.json', 'specs[0].id'] });
-  add({ id: 'merge:schema-version', argv: ['conform', 'merge', j('v9.json', { ...validReport('impl-a'), schemaVersion: 9 }), '--report-dir', reportDir('x')], code: 2, names: ['v9.json', 'schemaVersion'] });
-  add({ id: 'merge:no-suite', argv: ['conform', 'merge', j('no-suite.json', { ...validReport('impl-a'), suite: 'x' }), '--report-dir', reportDir('x')], code: 2, names: ['no-suite.json', 'report.suite'] });
-  add({ id: 'merge:bad-jsonl', argv: ['conform', 'merge', j('r.jsonl', '{"t":"result"}\nnot json\n'), '--report-dir', reportDir('x')], code: 2, names: ['r.jsonl', 'line 1'] });
-  add({ id: 'merge:bad-vitest-json', argv: ['conform', 'merge', j('vitest.json', { testResults: [1] }), '--report-dir', reportDir('x')], code: 2, names: ['vitest.json', 'testResults[0]'] });
-  add({ id: 'merge:two-implementations', argv: ['conform', 'merge', j('a.json', validReport('impl-a')), j('b.json', validReport('impl-b')), '--report-dir', reportDir('x')], code: 2, names: ['merge'], says: /different implementations/ });
+  add({
+    id: 'merge:malformed-spec',
+    argv: ['conform', 'merge', j('bad-spec.json', bad), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['merge', 'bad-spec.json', 'specs[0].id'],
+  });
+  add({
+    id: 'merge:schema-version',
+    argv: ['conform', 'merge', j('v9.json', { ...validReport('impl-a'), schemaVersion: 9 }), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['v9.json', 'schemaVersion'],
+  });
+  add({
+    id: 'merge:no-suite',
+    argv: ['conform', 'merge', j('no-suite.json', { ...validReport('impl-a'), suite: 'x' }), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['no-suite.json', 'report.suite'],
+  });
+  add({
+    id: 'merge:bad-jsonl',
+    argv: ['conform', 'merge', j('r.jsonl', '{"t":"result"}\nnot json\n'), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['r.jsonl', 'line 1'],
+  });
+  add({
+    id: 'merge:bad-vitest-json',
+    argv: ['conform', 'merge', j('vitest.json', { testResults: [1] }), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['vitest.json', 'testResults[0]'],
+  });
+  add({
+    id: 'merge:two-implementations',
+    argv: ['conform', 'merge', j('a.json', validReport('impl-a')), j('b.json', validReport('impl-b')), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['merge'],
+    says: /different implementations/,
+  });
   add({ id: 'merge:impl-mismatch', argv: ['conform', 'merge', join(merge, 'a.json'), '--impl', 'impl-b'], code: 2, names: ['--impl'] });
   add({ id: 'merge:directory', argv: ['conform', 'merge', merge, '--report-dir', reportDir('x')], code: 2, names: ['merge'], says: /is a directory/ });
   sparse(join(merge, 'huge.json'), new Uint8Array(0), 3 * GiB);
-  add({ id: 'merge:3GiB-file', argv: ['conform', 'merge', join(merge, 'huge.json'), '--report-dir', reportDir('x')], code: 2, names: ['merge', 'huge.json'], says: /3\.0 GiB/ });
+  add({
+    id: 'merge:3GiB-file',
+    argv: ['conform', 'merge', join(merge, 'huge.json'), '--report-dir', reportDir('x')],
+    code: 2,
+    names: ['merge', 'huge.json'],
+    says: /3\.0 GiB/,
+  });
   add({ id: 'merge:report-dir-is-file', argv: ['conform', 'merge', join(merge, 'a.json'), '--report-dir', l.aFile], code: 2, names: ['--report-dir'] });
   hostileNames.slice(0, 8).forEach((name, i) => {
     const file = j(`hostile-${i}.json`, validReport(name));
-    add({ id: 'names:report-name-as-path', argv: ['conform', 'merge', file, '--report-dir', reportDir(`h${i}`)], code: 0, outputs: [reportDir(`h${i}`)], stdout: /CONFORMS: 1 pass/ });
+    add({
+      id: 'names:report-name-as-path',
+      argv: ['conform', 'merge', file, '--report-dir', reportDir(`h${i}`)],
+      code: 0,
+      outputs: [reportDir(`h${i}`)],
+      stdout: /CONFORMS: 1 pass/,
+    });
   });
-  add({ id: 'names:report-name-as-path', argv: ['conform', 'merge', join(merge, 'hostile-0.json'), '--impl', '../../../../ESCAPED'], cwd: l.work, code: 0, outputs: [join(l.work, 'reports')] });
+  add({
+    id: 'names:report-name-as-path',
+    argv: ['conform', 'merge', join(merge, 'hostile-0.json'), '--impl', '../../../../ESCAPED'],
+    cwd: l.work,
+    code: 0,
+    outputs: [join(l.work, 'reports')],
+  });
   // Raw results are judged against the expectations file: a pattern that backtracks catastrophically in a RegExp.
-  const raw = { t: 'result', name: 'impl-a > model:summary:recipe=001', file: 'spec/model/summary.spec.ts', state: 'passed', durationMs: 1, errors: [], logs: [], spec: { id: 'model:summary:recipe=001' } };
+  const raw = {
+    t: 'result',
+    name: 'impl-a > model:summary:recipe=001',
+    file: 'spec/model/summary.spec.ts',
+    state: 'passed',
+    durationMs: 1,
+    errors: [],
+    logs: [],
+    spec: { id: 'model:summary:recipe=001' },
+  };
   const bombQuery = `model:${'*'.repeat(30)}Z`;
-  add({ id: 'merge:expectations-bomb', argv: ['conform', 'merge', j('raw.jsonl', JSON.stringify(raw) + '\n'), '--impl', 'impl-a', '--report-dir', reportDir('bomb'), '--expectations', j('ex.json', { expectations: [{ query: bombQuery, status: 'fail', reason: 'catastrophic pattern' }] })], code: 0, outputs: [reportDir('bomb')], stdout: /CONFORMS: 1 pass/ });
-  add({ id: 'merge:expectations-not-json', argv: ['conform', 'merge', join(merge, 'a.json'), '--report-dir', reportDir('x'), '--expectations', join(merge, 'nojson.json')], code: 2, names: ['--expectations', 'nojson.json'] });
+  add({
+    id: 'merge:expectations-bomb',
+    argv: [
+      'conform',
+      'merge',
+      j('raw.jsonl', JSON.stringify(raw) + '\n'),
+      '--impl',
+      'impl-a',
+      '--report-dir',
+      reportDir('bomb'),
+      '--expectations',
+      j('ex.json', { expectations: [{ query: bombQuery, status: 'fail', reason: 'catastrophic pattern' }] }),
+    ],
+    code: 0,
+    outputs: [reportDir('bomb')],
+    stdout: /CONFORMS: 1 pass/,
+  });
+  add({
+    id: 'merge:expectations-not-json',
+    argv: ['conform', 'merge', join(merge, 'a.json'), '--report-dir', reportDir('x'), '--expectations', join(merge, 'nojson.json')],
+    code: 2,
+    names: ['--expectations', 'nojson.json'],
+  });
   return cases;
 }
 
@@ -399,7 +674,13 @@ export function permissionCases(l: Layout): Case[] {
   const unreadable = join(p, 'unreadable-file');
   idxDir(unreadable, 3, 2);
   chmodSync(join(unreadable, IDX_NAMES.trainLabels), 0o000);
-  cases.push({ id: 'perm:data-file-EACCES', argv: ['data', '--data', unreadable], code: 2, names: ['--data', IDX_NAMES.trainLabels], says: /permission denied/ });
+  cases.push({
+    id: 'perm:data-file-EACCES',
+    argv: ['data', '--data', unreadable],
+    code: 2,
+    names: ['--data', IDX_NAMES.trainLabels],
+    says: /permission denied/,
+  });
   const closed = join(p, 'closed-dir');
   idxDir(closed, 3, 2);
   chmodSync(closed, 0o000);
@@ -409,19 +690,50 @@ export function permissionCases(l: Layout): Case[] {
   cases.push({ id: 'perm:model-EACCES', argv: ['check', join(p, 'model.onnx')], code: 2, names: ['<model>', 'model.onnx'], says: /permission denied/ });
   mkdirSync(join(p, 'read-only'), { mode: 0o555 });
   chmodSync(join(p, 'read-only'), 0o555);
-  cases.push({ id: 'perm:out-EACCES', argv: ['reproduce', '001', '--data', l.tiny, '--out', join(p, 'read-only', 'runs')], code: 2, names: ['--out'], says: /permission denied/ });
+  cases.push({
+    id: 'perm:out-EACCES',
+    argv: ['reproduce', '001', '--data', l.tiny, '--out', join(p, 'read-only', 'runs')],
+    code: 2,
+    names: ['--out'],
+    says: /permission denied/,
+  });
   cases.push({ id: 'perm:out-root', argv: ['reproduce', '001', '--data', l.tiny, '--out', '/'], code: 2, names: ['--out'], says: /permission denied/ });
-  cases.push({ id: 'perm:report-dir-root', argv: ['conform', '--impl', 'tfjs', '--report-dir', '/'], code: 2, names: ['--report-dir'], says: /permission denied/ });
+  cases.push({
+    id: 'perm:report-dir-root',
+    argv: ['conform', '--impl', 'tfjs', '--report-dir', '/'],
+    code: 2,
+    names: ['--report-dir'],
+    says: /permission denied/,
+  });
   const kHome = join(p, 'keras');
   mkdirSync(join(kHome, 'datasets'), { recursive: true });
   writeFileSync(join(kHome, 'datasets', 'mnist.npz'), 'x');
   chmodSync(join(kHome, 'datasets', 'mnist.npz'), 0o000);
-  cases.push({ id: 'perm:keras-cache-EACCES', argv: ['data'], env: { KERAS_HOME: kHome, MNIST_DIR: null }, code: 2, names: ['mnist.npz'], says: /permission denied/ });
+  cases.push({
+    id: 'perm:keras-cache-EACCES',
+    argv: ['data'],
+    env: { KERAS_HOME: kHome, MNIST_DIR: null },
+    code: 2,
+    names: ['mnist.npz'],
+    says: /permission denied/,
+  });
   writeFileSync(join(p, 'shard.json'), JSON.stringify(validReport('impl-a')));
   chmodSync(join(p, 'shard.json'), 0o000);
-  cases.push({ id: 'perm:merge-file-EACCES', argv: ['conform', 'merge', join(p, 'shard.json'), '--report-dir', join(p, 'out', 'merged')], code: 2, names: ['merge', 'shard.json'], says: /permission denied/ });
+  cases.push({
+    id: 'perm:merge-file-EACCES',
+    argv: ['conform', 'merge', join(p, 'shard.json'), '--report-dir', join(p, 'out', 'merged')],
+    code: 2,
+    names: ['merge', 'shard.json'],
+    says: /permission denied/,
+  });
   writeFileSync(join(p, 'ex.json'), '{}');
   chmodSync(join(p, 'ex.json'), 0o000);
-  cases.push({ id: 'perm:expectations-EACCES', argv: ['conform', '--impl', 'tfjs', '--expectations', join(p, 'ex.json')], code: 2, names: ['--expectations', 'ex.json'], says: /permission denied/ });
+  cases.push({
+    id: 'perm:expectations-EACCES',
+    argv: ['conform', '--impl', 'tfjs', '--expectations', join(p, 'ex.json')],
+    code: 2,
+    names: ['--expectations', 'ex.json'],
+    says: /permission denied/,
+  });
   return cases;
 }

@@ -57,7 +57,7 @@ describe('query matching (src/conform/query.ts)', () => {
     );
   });
 
-  it("gives vitest a RegExp that answers at once on the inputs that made the old one backtrack for minutes", () => {
+  it('gives vitest a RegExp that answers at once on the inputs that made the old one backtrack for minutes', () => {
     // The old pattern turned each * into .*: `model:**********Z` against a 40-character id is C(40, 10) ways.
     const names = ['spec/model/summary.spec.ts tfjs model:summary:recipe=004-cnn', `tfjs model:${'a'.repeat(5000)}`, `tfjs ${'model:'.repeat(800)}`];
     const queries = ['model:**********Z', `model:${'*a'.repeat(40)}Z`, `${'*model:'.repeat(30)}*Z`, 'model:*:*:*:*:*:*:*:*:*:*:*:Z'];
@@ -80,7 +80,7 @@ describe('query matching (src/conform/query.ts)', () => {
   });
 });
 
-describe('what a report keeps of an implementation\'s output (src/conform/reporter.ts)', () => {
+describe("what a report keeps of an implementation's output (src/conform/reporter.ts)", () => {
   it('cuts a 1 MiB log line to MAX_LOG_LINE characters and says how much it cut', () => {
     const line = capText('x'.repeat(2 ** 20), MAX_LOG_LINE);
     expect(line).toBe(`${'x'.repeat(MAX_LOG_LINE)}… (${2 ** 20 - MAX_LOG_LINE} more characters cut)`);
@@ -92,15 +92,21 @@ describe('names that become paths (src/util/fs.ts)', () => {
   const dir = join(scratch, 'chosen');
   it('safePathComponent makes any name one component inside the directory, never . or ..', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 120 }).map((a) => String.fromCharCode(...a)), fc.array(fc.constantFrom('..', '.', '/', '\\', 'a', '\0', 'C:'), { maxLength: 12 }).map((a) => a.join(''))), (name) => {
-        const c = safePathComponent(name);
-        expect(c.length).toBeGreaterThan(0);
-        expect(c.length).toBeLessThanOrEqual(100);
-        expect(c).toMatch(/^[A-Za-z0-9_\-+=@][A-Za-z0-9._\-+=@]*$/);
-        const p = resolve(dir, c);
-        expect(p.startsWith(dir + sep)).toBe(true);
-        expect(relative(dir, p)).toBe(c);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 120 }).map((a) => String.fromCharCode(...a)),
+          fc.array(fc.constantFrom('..', '.', '/', '\\', 'a', '\0', 'C:'), { maxLength: 12 }).map((a) => a.join('')),
+        ),
+        (name) => {
+          const c = safePathComponent(name);
+          expect(c.length).toBeGreaterThan(0);
+          expect(c.length).toBeLessThanOrEqual(100);
+          expect(c).toMatch(/^[A-Za-z0-9_\-+=@][A-Za-z0-9._\-+=@]*$/);
+          const p = resolve(dir, c);
+          expect(p.startsWith(dir + sep)).toBe(true);
+          expect(relative(dir, p)).toBe(c);
+        },
+      ),
       { numRuns: 300 },
     );
   });

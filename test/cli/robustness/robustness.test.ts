@@ -65,8 +65,12 @@ afterAll(() => {
   }
   const held = tally.filter((t) => t.ok).length;
   const top = [...peaks].sort((a, b) => b.bytes - a.bytes)[0];
-  console.log(`robustness: peak RSS of ${peaks.length} processes ≤ ${((top?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB (${top?.what}), cap ${RSS_CAP / 2 ** 20} MiB`);
-  console.log(`robustness: ${tally.length} hostile cases, ${held} held the policy, ${tally.length - held} did not (fast-check seed ${FC_SEED}); ${[...byClass].map(([k, v]) => `${k} ${v.held}/${v.cases}`).join(', ')}`);
+  console.log(
+    `robustness: peak RSS of ${peaks.length} processes ≤ ${((top?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB (${top?.what}), cap ${RSS_CAP / 2 ** 20} MiB`,
+  );
+  console.log(
+    `robustness: ${tally.length} hostile cases, ${held} held the policy, ${tally.length - held} did not (fast-check seed ${FC_SEED}); ${[...byClass].map(([k, v]) => `${k} ${v.held}/${v.cases}`).join(', ')}`,
+  );
 });
 
 /** Every path below `dir` (files and directories), relative to it. Unreadable directories are listed, not entered. */
@@ -112,8 +116,10 @@ function judge(c: Case, r: { code?: number; stdout: string; stderr: string; thre
     if (c.stdout && !c.stdout.test(r.stdout)) problems.push(`${where}: stdout does not show ${c.stdout}: ${JSON.stringify(r.stdout.slice(-300))}`);
   } else if (c.code !== 0) {
     const lines = r.stderr.split('\n').filter(Boolean);
-    if (lines.length !== 1 || !lines[0]!.startsWith('mnist-spec: ')) problems.push(`${where}: expected one line "mnist-spec: …" on stderr, got ${JSON.stringify(r.stderr.slice(0, 300))}`);
-    for (const n of c.names ?? []) if (!lines[0]?.includes(n)) problems.push(`${where}: the line does not name ${JSON.stringify(n)}: ${JSON.stringify(lines[0])}`);
+    if (lines.length !== 1 || !lines[0]!.startsWith('mnist-spec: '))
+      problems.push(`${where}: expected one line "mnist-spec: …" on stderr, got ${JSON.stringify(r.stderr.slice(0, 300))}`);
+    for (const n of c.names ?? [])
+      if (!lines[0]?.includes(n)) problems.push(`${where}: the line does not name ${JSON.stringify(n)}: ${JSON.stringify(lines[0])}`);
     if (c.says && !c.says.test(lines[0] ?? '')) problems.push(`${where}: the line does not say ${c.says}: ${JSON.stringify(lines[0])}`);
   } else if (c.stdout && !c.stdout.test(r.stdout)) problems.push(`${where}: stdout does not show ${c.stdout}: ${JSON.stringify(r.stdout.slice(0, 200))}`);
   tally.push({ id: c.id, ok: problems.length === 0 });
@@ -135,16 +141,36 @@ interface Run {
 function spawnNode(
   script: string,
   args: string[],
-  opts: { cwd: string; tmp: string; home: string; env?: Record<string, string>; uid?: number; gid?: number; during?: (child: ReturnType<typeof spawn>, out: () => string) => Promise<void> },
+  opts: {
+    cwd: string;
+    tmp: string;
+    home: string;
+    env?: Record<string, string>;
+    uid?: number;
+    gid?: number;
+    during?: (child: ReturnType<typeof spawn>, out: () => string) => Promise<void>;
+  },
 ): Promise<Run> {
   const rssFile = join(opts.cwd, `.rss-${Math.random().toString(36).slice(2)}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: opts.tmp, HOME: opts.home, KERAS_HOME: layout.kerasEmpty, MNIST_SPEC_RSS_FILE: rssFile, ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TMPDIR: opts.tmp,
+    HOME: opts.home,
+    KERAS_HOME: layout.kerasEmpty,
+    MNIST_SPEC_RSS_FILE: rssFile,
+    ...opts.env,
+  };
   // Unset, so that the CLI's own choices are what is tested (e.g. onnxruntime's telemetry files in TMPDIR and HOME).
   delete env.MNIST_DIR;
   delete env.ORT_DISABLE_TELEMETRY;
   delete env.MNIST_SPEC_DEBUG;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', PROBE, script, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}) });
+    const child = spawn(process.execPath, ['--import', PROBE, script, ...args], {
+      cwd: opts.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
@@ -154,7 +180,7 @@ function spawnNode(
     child.on('close', async (code, signal) => {
       await during;
       const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
-      peaks.push({ what: `${script.endsWith('batch.mjs') ? 'batch' : args[0] ?? 'no command'}`, bytes: rss });
+      peaks.push({ what: `${script.endsWith('batch.mjs') ? 'batch' : (args[0] ?? 'no command')}`, bytes: rss });
       rmSync(rssFile, { force: true });
       resolvePromise({ code, signal, stdout, stderr, rssBytes: rss });
     });
@@ -182,9 +208,14 @@ async function runBatch(name: string, cases: Case[], as?: { uid: number; gid: nu
   const before = tree(layout.root);
   const run = await spawnNode(BATCH, [casesFile, resultsFile], { cwd, tmp, home, ...(as ? { uid: as.uid, gid: as.gid } : {}) });
   expect(run.code, run.stderr).toBe(0);
-  const { results, maxRssBytes } = JSON.parse(readFileSync(resultsFile, 'utf8')) as { results: { id: string; ms: number; code?: number; stdout: string; stderr: string; threw?: string }[]; maxRssBytes: number };
+  const { results, maxRssBytes } = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+    results: { id: string; ms: number; code?: number; stdout: string; stderr: string; threw?: string }[];
+    maxRssBytes: number;
+  };
   const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, 3);
-  console.log(`robustness batch ${name}: ${results.length} cases in ${results.reduce((a, r) => a + r.ms, 0)} ms, peak RSS ${(maxRssBytes / 2 ** 20).toFixed(0)} MiB; slowest ${slowest.map((r) => `${r.id} ${r.ms} ms`).join(', ')}`);
+  console.log(
+    `robustness batch ${name}: ${results.length} cases in ${results.reduce((a, r) => a + r.ms, 0)} ms, peak RSS ${(maxRssBytes / 2 ** 20).toFixed(0)} MiB; slowest ${slowest.map((r) => `${r.id} ${r.ms} ms`).join(', ')}`,
+  );
   expect(results).toHaveLength(cases.length);
   const problems = cases.flatMap((c, i) => judge(c, results[i]!));
   expect(problems).toEqual([]);
@@ -211,7 +242,12 @@ describe('mnist-spec robustness: hostile inputs and bad invocations', () => {
       console.warn('robustness: skipped the permission cases: user nobody cannot read the repository');
       return;
     }
-    await runBatch('perm', cases, { ...(root ? { uid: 65534, gid: 65534 } : { uid: process.getuid!(), gid: process.getgid!() }), cwd: join(p, 'out'), tmp: join(p, 'tmp'), home: join(p, 'home') });
+    await runBatch('perm', cases, {
+      ...(root ? { uid: 65534, gid: 65534 } : { uid: process.getuid!(), gid: process.getgid!() }),
+      cwd: join(p, 'out'),
+      tmp: join(p, 'tmp'),
+      home: join(p, 'home'),
+    });
   }, 120_000);
 
   it('exits with the policy codes as a real process: 2 for no command and an unknown flag, one line; a stack trace only with --debug', async () => {
@@ -323,7 +359,12 @@ describe('mnist-spec interrupted: nothing half-written, no temporary file, one l
         child.kill('SIGINT');
       },
     });
-    expect(judge({ id: 'signal:conform-SIGINT', argv: [], code: 130, says: /interrupted by SIGINT while running the specs/ }, { code: run.code ?? undefined, stdout: '', stderr: run.stderr })).toEqual([]);
+    expect(
+      judge(
+        { id: 'signal:conform-SIGINT', argv: [], code: 130, says: /interrupted by SIGINT while running the specs/ },
+        { code: run.code ?? undefined, stdout: '', stderr: run.stderr },
+      ),
+    ).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     expect(survivors(tmp)).toEqual([]);
@@ -341,7 +382,12 @@ describe('mnist-spec interrupted: nothing half-written, no temporary file, one l
         child.kill('SIGTERM');
       },
     });
-    expect(judge({ id: 'signal:check-SIGTERM', argv: [], code: 143, says: /interrupted by SIGTERM; stopped, removed 1 temporary path/ }, { code: run.code ?? undefined, stdout: '', stderr: run.stderr })).toEqual([]);
+    expect(
+      judge(
+        { id: 'signal:check-SIGTERM', argv: [], code: 143, says: /interrupted by SIGTERM; stopped, removed 1 temporary path/ },
+        { code: run.code ?? undefined, stdout: '', stderr: run.stderr },
+      ),
+    ).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
   }, 60_000);
 
@@ -358,7 +404,12 @@ describe('mnist-spec interrupted: nothing half-written, no temporary file, one l
         child.kill('SIGINT');
       },
     });
-    expect(judge({ id: 'signal:reproduce-SIGINT', argv: [], code: 130, says: /interrupted by SIGINT while training 001 with engine/ }, { code: run.code ?? undefined, stdout: '', stderr: run.stderr })).toEqual([]);
+    expect(
+      judge(
+        { id: 'signal:reproduce-SIGINT', argv: [], code: 130, says: /interrupted by SIGINT while training 001 with engine/ },
+        { code: run.code ?? undefined, stdout: '', stderr: run.stderr },
+      ),
+    ).toEqual([]);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(tmp)).toEqual([]);
     expect(readdirSync(home), 'onnxruntime telemetry under HOME').toEqual([]);

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Architecture } from '../../../src/arch/types.js';
+import type { Model } from '../../../src/impl/interface.js';
 import { evaluateProbabilities } from '../../../src/train/metrics.js';
 import { keras } from '../../../src/harness/claims.js';
 import { conformanceSpecs } from '../../../src/harness/spec.js';
@@ -19,6 +20,23 @@ const spec = conformanceSpecs(import.meta.url);
  */
 const D = 100;
 const N = 2000;
+
+/** One epoch of all-ones inputs, every label class 0, in one batch at lr 0: the training-mode loss with the weights unchanged. */
+async function lossOfOneFrozenEpoch(model: Model) {
+  const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
+  const y = { shape: [N, 2], data: new Float32Array(N * 2) };
+  for (let i = 0; i < N; i++) y.data[i * 2] = 1;
+  const history = await model.fit!(x, y, {
+    optimizer: { type: 'sgd', lr: 0 },
+    loss: 'categorical_crossentropy',
+    batchSize: N,
+    epochs: 1,
+    seed: 5,
+    shuffle: false,
+  });
+  return { x, y, training: history.epochs[0]!.loss };
+}
+
 const RATE = 0.2;
 const W = 0.02;
 const ARCH: Architecture = {
@@ -75,18 +93,7 @@ spec(
         { shape: [D, 2], data: kernel },
         { shape: [2], data: new Float32Array(2) },
       ]);
-      const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
-      const y = { shape: [N, 2], data: new Float32Array(N * 2) };
-      for (let i = 0; i < N; i++) y.data[i * 2] = 1;
-      const history = await model.fit!(x, y, {
-        optimizer: { type: 'sgd', lr: 0 },
-        loss: 'categorical_crossentropy',
-        batchSize: N,
-        epochs: 1,
-        seed: 5,
-        shuffle: false,
-      });
-      const training = history.epochs[0]!.loss;
+      const { x, y, training } = await lossOfOneFrozenEpoch(model);
       const { mean, sd } = trainingLossDistribution();
       const bound = (6 * sd) / Math.sqrt(N);
       // At inference Dropout is the identity: every sample's logit difference is exactly w·D.
@@ -147,18 +154,7 @@ spec(
         { shape: [D, 2], data: kernel },
         { shape: [2], data: Float32Array.from([0, APPLIED_W * D]) },
       ]);
-      const x = { shape: [N, D], data: new Float32Array(N * D).fill(1) };
-      const y = { shape: [N, 2], data: new Float32Array(N * 2) };
-      for (let i = 0; i < N; i++) y.data[i * 2] = 1;
-      const history = await model.fit!(x, y, {
-        optimizer: { type: 'sgd', lr: 0 },
-        loss: 'categorical_crossentropy',
-        batchSize: N,
-        epochs: 1,
-        seed: 5,
-        shuffle: false,
-      });
-      const training = history.epochs[0]!.loss;
+      const { training } = await lossOfOneFrozenEpoch(model);
       const { mean, sd } = appliedLossDistribution();
       const bound = (6 * sd) / Math.sqrt(N);
       ctx.record(training, `${mean} ± ${bound} (without Dropout: ${Math.LN2})`);

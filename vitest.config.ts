@@ -16,8 +16,10 @@ class LongestTrainingFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['spec/**/*.spec.ts', 'test/**/*.test.ts'],
-    // The packed package, installed into a fresh project: `npm run test:package` (CI runs it apart).
-    exclude: ['test/package/**', 'node_modules/**', 'test/fixtures/**'],
+    // Apart from `npm test` (CI runs both): the packed package installed into a fresh project (`npm run test:package`),
+    // and the end-to-end runs — the built CLI, browser pages, other processes — named *.e2e.test.ts (`npm run test:e2e`,
+    // vitest.e2e.config.ts).
+    exclude: ['test/package/**', '**/*.e2e.test.ts', 'node_modules/**', 'test/fixtures/**'],
     setupFiles: ['src/harness/setup.ts'],
     // Each file in its own process: the TF.js/wasm and onnxruntime runtimes hold process-wide state.
     pool: 'forks',

@@ -85,13 +85,19 @@ export function implementationsUnderTest(): LazyImplementation[] {
 }
 
 /**
- * Why `name` does not train in the full tier of this run, or undefined when it does. The full tier's trainings are
- * the notebooks' own budgets (000 and 000-scaled are 100 epochs each): minutes with the engine, over an hour with
- * tfjs on wasm. Unless MNIST_SPEC_IMPL names the implementations (as `mnist-spec conform --tier full --impl X`
- * does), only the registry's full-tier trainers train there; the others skip saying so.
+ * Why `name` does not train the notebook outcomes of this run on `data`, or undefined when it does. Unless
+ * MNIST_SPEC_IMPL names the implementations (as `mnist-spec conform --impl X` always does), only the registry's
+ * trainers of that tier train there; the others skip saying so.
+ * - full: the notebooks' own budgets (000 and 000-scaled are 100 epochs each): minutes with the engine, over an hour
+ *   with tfjs on wasm. `full-tier-trainer`.
+ * - embedded: the default tier's short budgets: `npm test` trains them with its `default-tier-trainer`s, so that it
+ *   stays a developer's loop of a minute or two; the reference's outcomes (tfjs on wasm: 90 s of the CPU) are judged
+ *   through the built CLI by `npm run test:e2e` (test/conform/reference-outcomes.e2e.test.ts), which CI runs too.
  */
-export function fullTierTrainingSkip(name: string): string | undefined {
-  const trainers = withRole('full-tier-trainer');
+export function outcomeTrainingSkip(name: string, data: 'embedded' | 'full'): string | undefined {
+  const trainers = withRole(data === 'full' ? 'full-tier-trainer' : 'default-tier-trainer');
   if (process.env[ENV.impl] || trainers.includes(name)) return undefined;
-  return `the full tier trains with ${trainers.join(', ')} by default: name this implementation in ${ENV.impl} to train it at the notebooks' budgets`;
+  return data === 'full'
+    ? `the full tier trains with ${trainers.join(', ')} by default: name this implementation in ${ENV.impl} to train it at the notebooks' budgets`
+    : `npm test trains the embedded outcomes with ${trainers.join(', ')}; ${name}'s are judged through the built CLI by npm run test:e2e (name it in ${ENV.impl} to train it here)`;
 }

@@ -5,6 +5,6 @@
 export { conformanceSpecs, suiteSpecs, type ConformanceContext, type SpecContext, type SpecDecl } from './spec.js';
 export { contract, keras, kerasProvenance, mnistReadme, notebookText, seed, SEED_FILES, type Claim, type SeedId } from './claims.js';
 export { embeddedData, fullData } from './data.js';
-export { fullTierTrainingSkip } from './implementations.js';
+export { outcomeTrainingSkip } from './implementations.js';
 export { ContractError } from './guard.js';
 export { ENV } from './env.js';

@@ -18,6 +18,11 @@ export type Role =
   | 'reference'
   /** `npm test` judges it by default (MNIST_SPEC_IMPL unset). */
   | 'under-test'
+  /**
+   * `npm test` trains the notebook outcomes on embedded data with it (MNIST_SPEC_IMPL unset; the others skip saying so,
+   * unless named). The reference's own outcomes are judged through the built CLI by `npm run test:e2e`.
+   */
+  | 'default-tier-trainer'
   /** The full tier trains it at the notebooks' budgets by default (the others skip saying so, unless named). */
   | 'full-tier-trainer'
   /** Its conformance report is kept in reports/<name>/ (`npm run conform:reports`), and conforms. */
@@ -77,7 +82,7 @@ export const SHIPPED: readonly ShippedImplementation[] = [
     name: 'engine',
     runsIn: 'node',
     summary: 'our own: each Keras training step generated as one ONNX graph and run by onnxruntime',
-    roles: ['under-test', 'full-tier-trainer', 'reference-report', 'bench', 'reproduce'],
+    roles: ['under-test', 'default-tier-trainer', 'full-tier-trainer', 'reference-report', 'bench', 'reproduce'],
     load: () => import('./engine/index.js'),
   },
   {
@@ -104,7 +109,7 @@ export const SHIPPED: readonly ShippedImplementation[] = [
     load: () => import('./pytorch/defaults.js'),
   },
   // In a headless browser page (src/browser/impls/), judged with `--browser chromium`. Not under test in `npm test`
-  // (each spec file would start a browser; test/browser/conform.test.ts runs tfjs-wasm on a few specs): `npm run
+  // (each spec file would start a browser; test/browser/conform.e2e.test.ts runs tfjs-wasm on a few specs): `npm run
   // conform:reports` keeps the reports of those with the role. tfjs-webgl-f16 has none: it does not conform (float16
   // training gives NaN), its report in reports/tfjs-webgl-f16/ shows where; onnxruntime-web-webgpu's is not kept yet.
   {

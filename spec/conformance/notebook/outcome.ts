@@ -21,7 +21,7 @@ import { reproduceRun, type Reproduction } from '../../../src/reproduce/run.js';
 import { seed } from '../../../src/harness/claims.js';
 import { embeddedData, fullData } from '../../../src/harness/data.js';
 import { ENV } from '../../../src/harness/env.js';
-import { fullTierTrainingSkip } from '../../../src/harness/implementations.js';
+import { outcomeTrainingSkip } from '../../../src/harness/implementations.js';
 import type { Stochastic } from '../../../src/harness/record.js';
 import type { ConformanceContext, RegisterSpec, SpecContext, SpecDecl } from '../../../src/harness/spec.js';
 import type { Recipe } from '../../../src/recipes/index.js';
@@ -67,10 +67,8 @@ function missCountBand(among: number, accuracy: number): [number, number] {
  */
 const runs = new Map<string, Promise<{ run: Reproduction; data: MnistData }>>();
 function runOf(impl: Implementation, bound: Bound, ctx: SpecContext): Promise<{ run: Reproduction; data: MnistData }> {
-  if (bound.data === 'full') {
-    const skip = fullTierTrainingSkip(impl.name);
-    if (skip) ctx.skip(skip);
-  }
+  const skip = outcomeTrainingSkip(impl.name, bound.data);
+  if (skip) ctx.skip(skip);
   const key = `${impl.name}|${bound.recipe}|${bound.data}|${bound.epochs}`;
   let run = runs.get(key);
   if (!run) {

@@ -199,6 +199,27 @@ export function implementationName(nameOrPath: string): string {
   return base === 'index' ? basename(dirname(nameOrPath)) : base;
 }
 
+let typeScriptLoader: Promise<unknown> | undefined;
+
+/**
+ * Import a user's module. Node 20 cannot import TypeScript: when it refuses a .ts/.mts/.cts file for its extension,
+ * tsx's loader is registered in this process (once) and the import retried — so `reproduce`, `summary`, `check` and
+ * `serve` take `--impl ./my-runtime.ts` as `conform` (whose specs run under vitest) does. Under vitest or a runtime
+ * that reads TypeScript itself, the first import succeeds and nothing is registered.
+ */
+async function importModule(path: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(path).href;
+  try {
+    return (await import(url)) as { default?: unknown };
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(path)) throw e;
+  }
+  typeScriptLoader ??= import('tsx/esm/api').then((tsx) => tsx.register());
+  await typeScriptLoader;
+  // Node keeps the failed load of `url` in its module map: the retry asks for the same file under another URL.
+  return (await import(`${url}?typescript`)) as { default?: unknown };
+}
+
 function isImplementation(v: unknown): v is Implementation {
   const o = v as Implementation | undefined;
   return !!o && typeof o.name === 'string' && typeof o.build === 'function' && typeof o.info === 'function' && !!o.capabilities;
@@ -245,7 +266,7 @@ export async function loadImplementation(nameOrPath: string, options: LoadOption
   else if (isExecSpec(nameOrPath)) return (await import('./remote/exec.js')).execImplementation(nameOrPath);
   else if (/[\\/]|\.[cm]?[jt]s$/.test(nameOrPath)) {
     try {
-      mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
+      mod = await importModule(resolve(nameOrPath));
     } catch (e) {
       throw new ArgumentError('--impl', `cannot load module ${nameOrPath}: ${(e as Error).message}`);
     }

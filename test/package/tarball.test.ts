@@ -75,6 +75,13 @@ describe('the packed package, installed into a fresh project', () => {
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   });
 
+  it('loads a TypeScript implementation in the commands that run it in Node: npx mnist-spec summary 001 --impl ./my-ts-runtime.ts', () => {
+    // Node 20 cannot import .ts itself; conform's specs run under vitest, the other commands register tsx's loader.
+    const r = run('npx', ['mnist-spec', 'summary', '001', '--impl', './my-ts-runtime.ts'], project);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Total params: 669,706');
+  });
+
   for (const [file, name] of [
     ['my-js-runtime.js', 'my-js-runtime'],
     ['my-ts-runtime.ts', 'my-ts-runtime'],

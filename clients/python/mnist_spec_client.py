@@ -507,6 +507,8 @@ class Server:
             validation = (vx, vy) if vx is not None and vy is not None else None
             if validation is not None:
                 check_input(model.arch, vx, 'validationData.x')
+                if vy.ndim != 2 or vy.shape[1] != k or len(vy) != len(vx):
+                    raise ArgumentError('validationData.y', f'expected shape ({len(vx)}, {k}), got {_shape(vy.shape)}')
             loss, opt = config.get('loss'), (config.get('optimizer') or {}).get('type')
             if loss not in self.impl.losses or opt not in self.impl.optimizers:
                 raise UnsupportedError(f'{self.impl.name} does not train with optimizer {opt!r} and loss {loss!r}')

@@ -128,8 +128,15 @@ export class EngineModel implements Model {
     if (!LOSSES.includes(config.loss)) throw new UnsupportedError(`engine: loss "${config.loss}" is not supported (${LOSSES.join(', ')})`);
     this.checkInput(x, 'x');
     const k = sizeOf(this.resolved.outputShape);
-    if (y.shape.length === 2 && y.shape[1] !== k) throw new ArgumentError('y', `expected (n, ${k}) targets, got ${shapeString(y.shape)}`);
-    if (config.validationData) this.checkInput(config.validationData.x, 'validationData.x');
+    const checkTargets = (t: F32Tensor, what: string) => {
+      if (t.shape.length === 2 && t.shape[1] !== k) throw new ArgumentError(what, `expected (n, ${k}) targets, got ${shapeString(t.shape)}`);
+    };
+    checkTargets(y, 'y');
+    if (config.validationData) {
+      this.checkInput(config.validationData.x, 'validationData.x');
+      // Checked before training, not found by the first validation after an epoch of updates.
+      checkTargets(config.validationData.y, 'validationData.y');
+    }
     const key = JSON.stringify([config.loss, opt]);
     let compiled = this.steps.get(key);
     if (!compiled) {

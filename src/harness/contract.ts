@@ -18,7 +18,10 @@ const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'ta
 const layer = (t: LayerType, mode: 'inference' | 'training', what: string): Behaviour => ({ key: `layer:${t}:${mode}`, area: 'layer', what });
 const LAYER_WHAT: Record<LayerType, [inference: string, training: string]> = {
   Dense: ['x·kernel + bias, kernel [in, out]', 'gradients of kernel and bias'],
-  Dropout: ['the identity', 'drops units with probability rate and scales the rest by 1/(1 − rate) (inverted dropout), seeded by fit'],
+  Dropout: [
+    'the identity',
+    'drops units with probability rate and scales the rest by 1/(1 − rate) (inverted dropout), seeded by fit; the identity unless 0 < rate < 1',
+  ],
   Activation: ['the named activation', 'its gradient'],
   Flatten: ['row-major (channels-last) order', 'passes gradients back in the same order'],
   Reshape: ['the same row-major values under the target shape', 'passes gradients back unchanged'],
@@ -56,7 +59,11 @@ export const BEHAVIOURS: readonly Behaviour[] = [
   { key: 'fit:last-partial-batch', area: 'fit', what: 'the last, smaller batch is trained on too' },
   { key: 'fit:shuffle', area: 'fit', what: 'a new seeded shuffle of the training rows every epoch (shuffle: false keeps the order)' },
   { key: 'fit:seed', area: 'fit', what: 'the same seed gives the same shuffles and dropout masks' },
-  { key: 'fit:validation-split', area: 'fit', what: 'validation_split takes the last rows, before any shuffling' },
+  {
+    key: 'fit:validation-split',
+    area: 'fit',
+    what: 'validation_split takes the last rows, before any shuffling; a split that holds out no row logs no val_loss',
+  },
   { key: 'fit:validation-data', area: 'fit', what: 'validation_data evaluated after each epoch' },
   {
     key: 'fit:history',
@@ -64,13 +71,18 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     what: 'one History line per epoch: loss and acc as Keras reports them (running batch means weighted by batch size), val_loss and val_acc',
   },
   { key: 'fit:epochs-zero', area: 'fit', what: 'epochs: 0 trains nothing and returns an empty History' },
-  { key: 'fit:callbacks', area: 'fit', what: 'onBatchEnd and onEpochEnd progress, as fit goes' },
+  { key: 'fit:callbacks', area: 'fit', what: 'onBatchEnd and onEpochEnd progress, as fit goes; either may be given alone' },
   { key: 'weights:initial', area: 'weights', what: 'after build: glorot-uniform kernels, zero biases, γ 1, β 0, moving mean 0, moving variance 1' },
   { key: 'weights:seeded', area: 'weights', what: 'the same build seed gives the same weights' },
   { key: 'weights:after-set', area: 'weights', what: 'after setWeights, getWeights returns exactly what was set' },
   { key: 'weights:after-training', area: 'weights', what: 'after fit, getWeights returns the trained weights and the updated moving statistics' },
   { key: 'weights:snapshot', area: 'weights', what: 'copies cross the interface: returned arrays never change later, given arrays are not kept' },
   { key: 'errors:set-weights', area: 'errors', what: "a wrong list rejects with name 'ArgumentError' and `argument` naming the weight, and changes nothing" },
+  {
+    key: 'errors:fit',
+    area: 'errors',
+    what: "x, y or validationData that do not fit the model reject with name 'ArgumentError' and `argument` naming which, before any training",
+  },
   {
     key: 'numerics:large-logits',
     area: 'numerics',

@@ -99,7 +99,11 @@ export interface Model {
   setWeights(weights: readonly F32Tensor[]): Promise<void>;
   /** Inference mode (dropout off, batch-norm moving statistics): x [n, ...inputShape] → probabilities [n, classes]. */
   predict(x: F32Tensor, options?: { batchSize?: number }): Promise<F32Tensor>;
-  /** Present when the implementation declares `capabilities.train`. */
+  /**
+   * Present when the implementation declares `capabilities.train`. x, y or validationData that do not fit the model
+   * reject with an Error named 'ArgumentError' whose `argument` names it (`x`, `y`, `validationData.x`, `validationData.y`),
+   * before any training.
+   */
   fit?(x: F32Tensor, y: F32Tensor, config: FitConfig, callbacks?: FitCallbacks): Promise<History>;
   /** Free everything the model holds (tensors, sessions); the model is unusable after. */
   dispose(): void;

@@ -67,7 +67,7 @@ export interface History {
   epochs: EpochLog[];
 }
 
-/** Called after each batch (for progress bars) and each epoch. */
+/** Called after each batch (for progress bars) and each epoch. Either may be given alone. */
 export interface FitCallbacks {
   onBatchEnd?(info: { epoch: number; seen: number; total: number; loss: number; acc: number }): void;
   onEpochEnd?(log: EpochLog): void;

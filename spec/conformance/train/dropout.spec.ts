@@ -48,6 +48,16 @@ const ARCH: Architecture = {
   ],
 };
 
+/**
+ * Where Dropout is the identity, the loss of D inputs of 1 through Dense(2, softmax) with kernel column 0 all W is exactly
+ * softplus(−W·D) = 0.1269 for every sample. Predict's per-sample losses: float32 sums of 100 products and a log, 1e-6
+ * absolute. The training-mode loss of one epoch is a float32 batch mean of N = 2000 equal losses, whose sum (≈ 254, ulp
+ * 1.5e-5) rounds the same way at every addition: a few 1e-6 of drift; 2e-5 absolute (observed 2.3e-6 for tfjs, 2.9e-7
+ * for engine, 4.1e-9 for plain-ts), against the 0.57 a Dropout that drops every unit moves it by.
+ */
+const IDENTITY_TOLERANCE = 1e-6;
+const FROZEN_EPOCH_TOLERANCE = 2e-5;
+
 const softplus = (v: number): number => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
 
 /** Mean and standard deviation of one sample's training loss softplus(−w·K/keep), K ~ Binomial(D, keep). */
@@ -100,7 +110,7 @@ spec(
       const inference = evaluateProbabilities(await model.predict(x, { batchSize: 500 }), y, 'categorical_crossentropy').loss;
       ctx.record({ training, inference }, `training ${mean.toFixed(5)} ± ${bound.toFixed(5)}; inference ${softplus(-W * D).toFixed(6)}`);
       expect(Math.abs(training - mean), `training-mode loss ${training}, expected ${mean} ± ${bound}`).toBeLessThanOrEqual(bound);
-      expect(Math.abs(inference - softplus(-W * D))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(inference - softplus(-W * D))).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
     } finally {
       model.dispose();
     }
@@ -164,3 +174,42 @@ spec(
     }
   },
 );
+
+/**
+ * Dropout only for 0 < rate < 1: Keras 2.2 clips the rate to [0, 1] when the layer is made and applies dropout only
+ * strictly inside, so Dropout(0) and Dropout(1) are the identity in training too — not "drop nothing" and "drop
+ * everything" (at rate 1 the inverted scaling would be 1/0). Seen as in inverted-scaling: one frozen epoch's
+ * training-mode loss of all-ones inputs equals the inference loss softplus(−W·D) exactly; a Dropout(1) that drops every
+ * unit leaves only the bias, loss ln 2 = 0.693.
+ */
+for (const rate of [0, 1]) {
+  spec(
+    {
+      name: 'identity',
+      params: { rate },
+      judges: ['layer:Dropout:training'],
+      claim: keras(
+        'keras/layers/core.py Dropout (Keras 2.2)',
+        'self.rate = min(1., max(0., rate)) … def call(self, inputs, training=None): if 0. < self.rate < 1.:',
+      ),
+      needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dropout', 'Dense'] },
+    },
+    async (ctx) => {
+      const { impl } = ctx;
+      const model = await impl.build({ ...ARCH, layers: [{ type: 'Dropout', rate }, ARCH.layers[1]!] }, { seed: 1 });
+      try {
+        const kernel = new Float32Array(D * 2);
+        for (let i = 0; i < D; i++) kernel[i * 2] = W;
+        await model.setWeights([
+          { shape: [D, 2], data: kernel },
+          { shape: [2], data: new Float32Array(2) },
+        ]);
+        const { training } = await lossOfOneFrozenEpoch(model);
+        ctx.record(training, `${softplus(-W * D)} within ${FROZEN_EPOCH_TOLERANCE} (every unit dropped: ${Math.LN2})`);
+        expect(Math.abs(training - softplus(-W * D)), `training-mode loss ${training} with Dropout(${rate})`).toBeLessThanOrEqual(FROZEN_EPOCH_TOLERANCE);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
+}

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Architecture } from '../../../src/arch/types.js';
-import type { Implementation } from '../../../src/impl/interface.js';
+import type { Implementation, Model } from '../../../src/impl/interface.js';
 import { sliceRows, type F32Tensor } from '../../../src/tensor.js';
 import type { FitConfig, History } from '../../../src/train/config.js';
 import { evaluateProbabilities } from '../../../src/train/metrics.js';
@@ -326,3 +326,131 @@ spec(
     }
   },
 );
+
+spec(
+  {
+    name: 'callbacks:either-alone',
+    judges: ['fit:callbacks'],
+    claim: contract('src/train/config.ts FitCallbacks', 'Called after each batch (for progress bars) and each epoch. Either may be given alone.'),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
+  },
+  async ({ impl }) => {
+    const config: FitConfig = { optimizer: { type: 'sgd', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 32, epochs: 2, seed: 1 };
+    const model = await impl.build(LINEAR, { seed: 1 });
+    try {
+      const { x, y } = dataset(100, 10);
+      const epochEnds: number[] = [];
+      const onlyEpochs = await model.fit!(x, y, config, { onEpochEnd: (log) => epochEnds.push(log.epoch) });
+      expect(epochEnds, 'onEpochEnd without onBatchEnd').toEqual([0, 1]);
+      expect(onlyEpochs.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+      const seen: number[] = [];
+      await model.fit!(x, y, config, { onBatchEnd: (b) => seen.push(b.seen) });
+      // make_batches(100, 32): 32, 32, 32 and 4, each epoch.
+      expect(seen, 'onBatchEnd without onEpochEnd').toEqual([32, 64, 96, 100, 32, 64, 96, 100]);
+    } finally {
+      model.dispose();
+    }
+  },
+);
+
+/**
+ * A validation split that holds out no row: Keras takes split_at = int(n · (1 − validation_split)) in float64, so a
+ * fraction below 2⁻⁵³ (here 1e-17: 1 − 1e-17 is 1) leaves every row to training. Keras still validates, on 0 samples:
+ * test_loop sums over no batch and returns an empty list, so the epoch's logs get no val_loss or val_acc (not NaN).
+ */
+spec(
+  {
+    name: 'validation-split:none-held-out',
+    judges: ['fit:validation-split', 'fit:history'],
+    claim: keras(
+      'keras/engine/training_arrays.py fit_loop (0 validation samples: test_loop returns [])',
+      "val_outs = to_list(val_outs) # Same labels assumed. for l, o in zip(out_labels, val_outs): epoch_logs['val_' + l] = o",
+    ),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const fraction = 1e-17;
+    expect(Math.trunc(100 * (1 - fraction)), 'split_at').toBe(100);
+    const { x, y } = dataset(100, 11);
+    const { history } = await fitOnce(
+      impl,
+      LINEAR,
+      { optimizer: { type: 'sgd', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 32, epochs: 2, seed: 1, validationSplit: fraction },
+      { x, y },
+    );
+    ctx.record({ trainSamples: history.trainSamples, valSamples: history.valSamples, epochs: metricsOf(history) }, '100 / 0, no val_loss or val_acc');
+    expect([history.trainSamples, history.valSamples]).toEqual([100, 0]);
+    expect(history.epochs).toHaveLength(2);
+    for (const e of history.epochs) {
+      expect(Number.isFinite(e.loss) && Number.isFinite(e.acc)).toBe(true);
+      expect(e.valLoss, `epoch ${e.epoch} val_loss`).toBeUndefined();
+      expect(e.valAcc, `epoch ${e.epoch} val_acc`).toBeUndefined();
+    }
+  },
+);
+
+/** The rejection of `fit`, as a runtime outside this package can produce it: its `name`, its `argument`, nothing trained. */
+async function fitRejection(model: Model, x: F32Tensor, y: F32Tensor, config: FitConfig) {
+  try {
+    await model.fit!(x, y, config);
+  } catch (e) {
+    const { name, argument, message } = e as { name?: unknown; argument?: unknown; message?: unknown };
+    return { name, argument, message };
+  }
+  return undefined;
+}
+
+spec(
+  {
+    name: 'rejects-bad-arguments',
+    judges: ['errors:fit'],
+    claim: contract(
+      'src/impl/interface.ts Model.fit',
+      "x, y or validationData that do not fit the model reject with an Error named 'ArgumentError' whose `argument` names it (`x`, `y`, `validationData.x`, `validationData.y`), before any training.",
+    ),
+    needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dense'] },
+  },
+  async (ctx) => {
+    const { impl } = ctx;
+    const config: FitConfig = { optimizer: { type: 'sgd', lr: 0.1 }, loss: 'categorical_crossentropy', batchSize: 4, epochs: 1, seed: 1 };
+    const { x, y } = dataset(8, 12);
+    // 19 features for a model of 20, 7 targets for 8 samples, targets of 9 classes for a model of 10.
+    const narrow = sliceFeatures(x, FEATURES - 1);
+    const short = sliceRows(y, 0, 7);
+    const nineClasses = sliceFeatures(y, 9);
+    const cases: [argument: string, x: F32Tensor, y: F32Tensor, config: FitConfig][] = [
+      ['x', narrow, y, config],
+      ['y', x, short, config],
+      ['y', x, nineClasses, config],
+      ['validationData.x', x, y, { ...config, validationData: { x: narrow, y } }],
+      ['validationData.y', x, y, { ...config, validationData: { x, y: short } }],
+      ['validationData.y', x, y, { ...config, validationData: { x, y: nineClasses } }],
+    ];
+    const model = await impl.build(LINEAR, { seed: 1 });
+    try {
+      const before = (await model.getWeights()).map((w) => w.tensor.data);
+      const seen: unknown[] = [];
+      for (const [argument, cx, cy, cc] of cases) {
+        const e = await fitRejection(model, cx, cy, cc);
+        seen.push(e);
+        expect(e, `fit with a bad ${argument}`).toBeDefined();
+        expect(e!.name, `the error for a bad ${argument}: ${String(e!.message)}`).toBe('ArgumentError');
+        expect(e!.argument, `the argument named for a bad ${argument}: ${String(e!.message)}`).toBe(argument);
+      }
+      ctx.record(seen, "name 'ArgumentError', argument x, y, validationData.x, validationData.y");
+      const after = (await model.getWeights()).map((w) => w.tensor.data);
+      expect(sameBits(after, before), 'weights after the rejected fits').toBe(true);
+    } finally {
+      model.dispose();
+    }
+  },
+);
+
+/** The first `features` columns of every row of a [n, F] tensor: samples or targets that no longer fit the model. */
+function sliceFeatures(t: F32Tensor, features: number): F32Tensor {
+  const [n, f] = t.shape as [number, number];
+  const data = new Float32Array(n * features);
+  for (let i = 0; i < n; i++) data.set(t.data.subarray(i * f, i * f + features), i * features);
+  return { shape: [n, features], data };
+}

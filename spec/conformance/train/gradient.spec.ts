@@ -168,7 +168,9 @@ spec(
  * 0.5 makes every value of its 3×3 output 0.5, so every 2×2 window of the stride-1 max pooling after it is a four-way
  * tie; one SGD(lr=1) step moves the kernel by minus Σ dpool · (the input patch under the first position of each
  * window), held to the float64 sum. A pooling that picks the last tie, or spreads the gradient over the tied
- * positions, moves it by another patch's values.
+ * positions, moves it by another patch's values. Two edges ride along, each pinned by nothing else: the first window's
+ * first position is the pooling input's flat index 0 (the batch's first value), whose gradient a pooling that takes
+ * index 0 for "no maximum" drops; and the convolution has no activation (Keras's default, linear) in training.
  *
  * Tolerance: float32 sums of a few O(0.1) products: 1e-6 absolute (observed ≤ 2.9e-8 for tfjs, 1.9e-8 for engine, 6.1e-9 for
  * plain-ts, all three sending the gradient to the first tie).

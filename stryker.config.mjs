@@ -12,14 +12,14 @@
  *
  * Kept within an hour on 2 cores by: that scope, coverage per test (a mutant runs only the specs that reach its
  * code), bail on the first failure, static mutants ignored (they would re-run every spec), a for loop's step never
- * reversed (scripts/stryker-ignore-loop-steps.mjs: a certain timeout), and the seconds-long specs only.
+ * reversed (a certain timeout), memory bookkeeping left out (scripts/stryker-ignorers.mjs), and the seconds-long specs only.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
-  plugins: ['@stryker-mutator/vitest-runner', './scripts/stryker-ignore-loop-steps.mjs'],
-  ignorers: ['loop-steps'],
+  plugins: ['@stryker-mutator/vitest-runner', './scripts/stryker-ignorers.mjs'],
+  ignorers: ['loop-steps', 'memory-bookkeeping'],
   mutate: [
     'examples/plain-ts/activations.ts',
     'examples/plain-ts/conv.ts',

@@ -187,10 +187,11 @@ export const BOUNDS: readonly Bound[] = [
   },
 
   // Embedded tier (8,000 training / 2,000 test digits, embedded-v1): short budgets for the default run. Calibrated on
-  // seeds 1-20 of the engine (1-40 and 101-110 for 004-mlp-rmsprop; calibration/engine-embedded.json), cross-checked on seeds 1-10 of the tfjs reference (wasm;
-  // calibration/tfjs-embedded.json), which gives the same numbers as the engine on most seeds; calibration/README.md has
-  // the fits. A bound the engine's 20 seeds put above MAX_FALSE_FAILURE sits at the table's `limit at P = 1e-4`,
-  // rounded outwards to a readable number.
+  // seeds 1-20 of the engine (1-40 and 101-110 for 004-mlp-rmsprop; calibration/engine-embedded.json) and seeds 1-20 of
+  // the tfjs reference (wasm; calibration/tfjs-embedded.json; 1-10 until the 10-run flake count of 2026-12-07 put two
+  // of 003's runs below all of them), which gives the same numbers as the engine on most seeds; each bound's error rate
+  // is the larger of the two estimates; calibration/README.md has the fits. A bound above MAX_FALSE_FAILURE sits at the
+  // table's `limit at P = 1e-4` (the stricter of the two), rounded outwards to a readable number.
   {
     recipe: '001',
     data: 'embedded',
@@ -212,22 +213,25 @@ export const BOUNDS: readonly Bound[] = [
     recipe: '003',
     data: 'embedded',
     epochs: 1,
-    outcome: { kind: 'learns', minAccuracy: 0.86 },
+    outcome: { kind: 'learns', minAccuracy: 0.85 },
     why:
-      'one epoch at batch 32: engine seeds 1-20 reached 0.8955-0.924 (mean 0.9137), tfjs seeds 1-10 0.8855-0.923; the earlier 0.89 ' +
-      '(below tfjs seeds 1-3) is failed by a correct implementation with p ≈ 9e-3 on that fit, so the bound sits at the limit at ' +
-      'P = 1e-4 (0.867), rounded down: 0.86',
+      'one epoch at batch 32: engine seeds 1-20 reached 0.8955-0.924 (mean 0.9137), tfjs seeds 1-20 0.8855-0.9235 (mean 0.9118), and ' +
+      'the flake count’s tfjs seeds 101-110 went down to 0.8785. The earlier 0.89 (below tfjs seeds 1-3) was failed with p ≈ 9e-3; ' +
+      'then 0.86, the engine’s limit at P = 1e-4 (0.867) rounded down, is failed with p ≈ 3e-4 on tfjs’s 20 seeds (the wider ' +
+      'spread), so the bound sits at tfjs’s limit (0.8529), rounded down: 0.85',
   },
   {
     recipe: '000',
     data: 'embedded',
     epochs: 2,
-    outcome: { kind: 'collapse', minLoss: 1, maxAccuracy: 0.76, minSaturatedShare: 0.9 },
+    outcome: { kind: 'collapse', minLoss: 1, maxAccuracy: 0.83, minSaturatedShare: 0.9 },
     why:
       'unscaled pixels: engine seeds 1-20 gave accuracy 0.1-0.388, loss 9.84-14.51, ≥ 99.35% of wrong answers saturated; tfjs ' +
-      'seeds 1-10 accuracy 0.0865-0.435, loss 9.05-14.72, ≥ 98.9% saturated. Accuracy ≤ 0.7 was failed by a correct implementation ' +
-      'with p ≈ 3e-4 (logit-scale fit), so it sits at the limit at P = 1e-4 (0.7511), rounded up: 0.76 — still far below what the ' +
-      'same net reaches on scaled input (0.9+); loss ≥ 1 and the saturated share hold with p < 1e-7',
+      'seeds 1-20 accuracy 0.0865-0.435, loss 9.05-14.72, ≥ 98.9% saturated. Accuracy ≤ 0.7 was failed by a correct implementation ' +
+      'with p ≈ 3e-4 on the engine’s fit, and 0.76 (its limit at P = 1e-4, 0.7511, rounded up) with p ≈ 5e-4 on tfjs’s 20 seeds, ' +
+      'whose logit-scale fit has the longer upper tail; so it sits at tfjs’s limit (0.8253), rounded up: 0.83 — still below what ' +
+      'the same net reaches on scaled input (0.9+), and the collapse is judged by all three conditions together: loss ≥ 1 and the ' +
+      'saturated share hold with p < 1e-6',
   },
   {
     recipe: '004-mlp',

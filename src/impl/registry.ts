@@ -109,7 +109,7 @@ export const SHIPPED: readonly ShippedImplementation[] = [
     load: () => import('./pytorch/defaults.js'),
   },
   // In a headless browser page (src/browser/impls/), judged with `--browser chromium`. Not under test in `npm test`
-  // (each spec file would start a browser; test/browser/conform.e2e.test.ts runs tfjs-wasm on a few specs): `npm run
+  // (each spec file would start a browser; test/browser/conform.e2e.test.ts, in `npm run test:e2e`, runs tfjs-wasm on a few specs): `npm run
   // conform:reports` keeps the reports of those with the role. tfjs-webgl-f16 has none: it does not conform (float16
   // training gives NaN), its report in reports/tfjs-webgl-f16/ shows where; onnxruntime-web-webgpu's is not kept yet.
   {

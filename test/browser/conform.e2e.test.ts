@@ -9,7 +9,7 @@ import { REPORT_FILES } from '../../src/conform/write.js';
 import { CLI, ensureBuilt } from '../../spec/support/build.js';
 
 /**
- * The browser path of `mnist-spec conform`, in `npm test` so it cannot rot (issue 12): `--browser chromium --impl
+ * The browser path of `mnist-spec conform`, in CI (`npm run test:e2e`) so it cannot rot (issue 12): `--browser chromium --impl
  * tfjs-wasm`, the built CLI as a user runs it, on a handful of specs that cross every part of it — the summary (layers
  * through the protocol), the golden CNN outputs (tensors across the WebSocket), a forward pass against float64 Keras,
  * batch invariance, one optimizer and one training (fit in the page, its samples/s in the report). The whole fast tier

@@ -1,5 +1,5 @@
 import { modelWeightSpecs, type ResolvedArchitecture, type ResolvedLayer } from '../arch/resolve.js';
-import { sizeOf, type F32Tensor } from '../tensor.js';
+import type { F32Tensor } from '../tensor.js';
 
 /**
  * One Keras training step (training-mode forward, categorical cross-entropy, backward, SGD without momentum) in
@@ -7,28 +7,28 @@ import { sizeOf, type F32Tensor } from '../tensor.js';
  * stacks of Conv2D, BatchNormalization, Activation (relu; softmax last), MaxPooling2D, Flatten, Dropout(rate 0)
  * and Dense. It shares no code with any implementation.
  *
- * Alongside every weight's new value it returns the condition of the sum that formed it: the number of terms and the
- * sum of their absolute values (a kernel gradient Σ input·gradient over batch × height × width, a bias or β gradient
- * Σ gradient, γ's Σ gradient·x̂, a batch mean Σ x / m, a batch variance Σ (x − mean)² / m). A float32 computation of a
- * sum that cancels — the kernel gradient of a convolution behind batch norm sums ± terms, and the bias gradient
- * before batch norm is 0 exactly — is off by rounding relative to that magnitude, not to its small result.
+ * Alongside every weight's new value it returns the magnitude M of the computation that formed it, the ingredient of
+ * a first-order running error bound (Higham, Accuracy and Stability of Numerical Algorithms, §3): every value carries
+ * the magnitude of what a rounding anywhere before it can move it by, relative to float32's unit roundoff — a sum
+ * carries Σ|terms| (its terms' magnitudes, not its possibly cancelling result), a product |a|·M(b) + M(a)·|b|, batch
+ * norm the first-order effect of its batch mean's and variance's errors on x̂ = (x − mean)·r (δr = −r·δvariance /
+ * 2(variance + ε)), softmax δp_j = p_j·(δz_j − Σ p_k δz_k). Forward and backward: a conv kernel's gradient behind batch
+ * norm sums ± terms over batch × height × width, and its M is the sum of their magnitudes. The caller scales M by the
+ * rounding it allows per term (see spec/conformance/train/step.spec.ts).
  */
 export interface ReferenceStep {
   /** Every weight after the step, in Keras order (trainable: w − lr·g; moving statistics: the batch's, debiased). */
   weights: Float64Array[];
-  /** For each weight, Σ|terms| of the sum that formed it (the gradient's, times lr, for a trainable weight). */
+  /** For each weight, the magnitude M of the computation that formed it (the gradient's, times lr, for a trainable weight). */
   magnitudes: Float64Array[];
-  /** For each weight, how many terms that sum has. */
-  terms: number[];
   /** The training-mode loss of the batch (mean cross-entropy). */
   loss: number;
 }
 
 interface Grad {
   v: Float64Array;
-  /** Σ|terms| per element */
+  /** the magnitude M per element */
   s: Float64Array;
-  n: number;
 }
 
 function window(size: number, k: number, s: number, padding: 'valid' | 'same' | undefined): [out: number, before: number] {
@@ -57,7 +57,6 @@ export function referenceStep(r: ResolvedArchitecture, weights: readonly F32Tens
   const grads: (Grad | undefined)[] = specs.map(() => undefined);
   const after: Float64Array[] = w64.map((w) => w.slice());
   const magnitudes: Float64Array[] = w64.map((w) => new Float64Array(w.length));
-  const terms: number[] = specs.map(() => 0);
   let wi = 0;
   const steps: Step[] = [];
   const last = r.layers[r.layers.length - 1]!;
@@ -94,7 +93,6 @@ export function referenceStep(r: ResolvedArchitecture, weights: readonly F32Tens
             magnitudes[k + 2]!.set(stat.mmean);
             after[k + 3]!.set(stat.variance.map((v) => v * factor));
             magnitudes[k + 3]!.set(stat.mvariance.map((v) => v * factor));
-            terms[k + 2] = terms[k + 3] = m;
           }),
         );
         break;
@@ -146,13 +144,12 @@ export function referenceStep(r: ResolvedArchitecture, weights: readonly F32Tens
   specs.forEach((s, t) => {
     if (!s.trainable) return;
     const g = grads[t]!;
-    terms[t] = g.n;
     for (let i = 0; i < g.v.length; i++) {
       after[t]![i] = w64[t]![i]! - lr * g.v[i]!;
       magnitudes[t]![i] = lr * g.s[i]!;
     }
   });
-  return { weights: after, magnitudes, terms, loss };
+  return { weights: after, magnitudes, loss };
 }
 
 function relu(): Step {
@@ -211,7 +208,7 @@ function conv(l: ResolvedLayer & { type: 'Conv2D' }, n: number, kernel: Float64A
           const base = b * h * w * c;
           for (let t = 0; t < ins.length; t++) {
             const a = x[base + ins[t]!]!;
-            const ma = Math.abs(a);
+            const ma = mx[base + ins[t]!]!;
             if (ma === 0) continue;
             const ko = ks[t]!;
             for (let o = 0; o < f; o++) {
@@ -224,7 +221,7 @@ function conv(l: ResolvedLayer & { type: 'Conv2D' }, n: number, kernel: Float64A
     },
     backward(dy, my) {
       const x = input;
-      const gk: Grad = { v: new Float64Array(kernel.length), s: new Float64Array(kernel.length), n: n * oh * ow };
+      const gk: Grad = { v: new Float64Array(kernel.length), s: new Float64Array(kernel.length) };
       const dx = first ? undefined : new Float64Array(x.length);
       const mx = first ? undefined : new Float64Array(x.length);
       for (let b = 0; b < n; b++)
@@ -244,7 +241,7 @@ function conv(l: ResolvedLayer & { type: 'Conv2D' }, n: number, kernel: Float64A
               const g = dy[at + o]!;
               const mg = my[at + o]!;
               gk.v[ko + o] += a * g;
-              gk.s[ko + o] += aa * mg;
+              gk.s[ko + o] += aa * mg + ma * Math.abs(g);
               sx += kernel[ko + o]! * g;
               smx += absKernel[ko + o]! * mg;
             }
@@ -256,7 +253,7 @@ function conv(l: ResolvedLayer & { type: 'Conv2D' }, n: number, kernel: Float64A
         }
       let gb: Grad | undefined;
       if (bias) {
-        gb = { v: new Float64Array(f), s: new Float64Array(f), n: n * oh * ow };
+        gb = { v: new Float64Array(f), s: new Float64Array(f) };
         for (let p = 0; p < dy.length; p++) {
           gb.v[p % f] += dy[p]!;
           gb.s[p % f] += my[p]!;
@@ -286,7 +283,7 @@ function dense(l: ResolvedLayer & { type: 'Dense' }, kernel: Float64Array, bias:
           let ms = Math.abs(s);
           for (let i = 0; i < k; i++) {
             s += x[row * k + i]! * kernel[i * u + j]!;
-            ms += Math.abs(x[row * k + i]! * kernel[i * u + j]!);
+            ms += mx[row * k + i]! * Math.abs(kernel[i * u + j]!);
           }
           out[row * u + j] = s;
           mout[row * u + j] = ms;
@@ -296,7 +293,7 @@ function dense(l: ResolvedLayer & { type: 'Dense' }, kernel: Float64Array, bias:
     backward(dy, my) {
       const x = input;
       const rows = x.length / k;
-      const gk: Grad = { v: new Float64Array(k * u), s: new Float64Array(k * u), n: rows };
+      const gk: Grad = { v: new Float64Array(k * u), s: new Float64Array(k * u) };
       const dx = new Float64Array(x.length);
       const mx = new Float64Array(x.length);
       for (let row = 0; row < rows; row++)
@@ -309,7 +306,7 @@ function dense(l: ResolvedLayer & { type: 'Dense' }, kernel: Float64Array, bias:
             const g = dy[row * u + j]!;
             const mg = my[row * u + j]!;
             gk.v[i * u + j] += a * g;
-            gk.s[i * u + j] += Math.abs(a) * mg;
+            gk.s[i * u + j] += Math.abs(a) * mg + ma * Math.abs(g);
             sx += kernel[i * u + j]! * g;
             smx += Math.abs(kernel[i * u + j]!) * mg;
           }
@@ -318,7 +315,7 @@ function dense(l: ResolvedLayer & { type: 'Dense' }, kernel: Float64Array, bias:
         }
       let gb: Grad | undefined;
       if (bias) {
-        gb = { v: new Float64Array(u), s: new Float64Array(u), n: rows };
+        gb = { v: new Float64Array(u), s: new Float64Array(u) };
         for (let p = 0; p < dy.length; p++) {
           gb.v[p % u] += dy[p]!;
           gb.s[p % u] += my[p]!;
@@ -375,11 +372,11 @@ function batchNorm(
       xhat = x.map((t, i) => (t - mean[i % c]!) * inv[i % c]!);
       mxhat = x.map((t, i) => (mx[i]! + mmean[i % c]!) * inv[i % c]! + Math.abs(t - mean[i % c]!) * minv[i % c]! + Math.abs(xhat[i]!));
       const y = xhat.map((t, i) => gamma[i % c]! * t + beta[i % c]!);
-      return [y, y.map(Math.abs)];
+      return [y, mxhat.map((t, i) => Math.abs(gamma[i % c]!) * t + Math.abs(beta[i % c]!))];
     },
     backward(dy, my) {
-      const gg: Grad = { v: new Float64Array(c), s: new Float64Array(c), n: m };
-      const gb: Grad = { v: new Float64Array(c), s: new Float64Array(c), n: m };
+      const gg: Grad = { v: new Float64Array(c), s: new Float64Array(c) };
+      const gb: Grad = { v: new Float64Array(c), s: new Float64Array(c) };
       for (let i = 0; i < dy.length; i++) {
         const ch = i % c;
         gg.v[ch] += dy[i]! * xhat[i]!;

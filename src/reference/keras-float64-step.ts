@@ -75,7 +75,9 @@ export function referenceStep(r: ResolvedArchitecture, weights: readonly F32Tens
           grads[k] = g;
           if (b) grads[k + 1] = b;
         };
-        steps.push(l.type === 'Conv2D' ? conv(l, n, w64[k]!, bias ? w64[k + 1]! : undefined, first, sink) : dense(l, w64[k]!, bias ? w64[k + 1]! : undefined, sink));
+        steps.push(
+          l.type === 'Conv2D' ? conv(l, n, w64[k]!, bias ? w64[k + 1]! : undefined, first, sink) : dense(l, w64[k]!, bias ? w64[k + 1]! : undefined, sink),
+        );
         if (l.activation && l.activation !== 'linear') throw new Error(`referenceStep: ${l.name}: put the activation in its own layer`);
         break;
       }
@@ -84,16 +86,22 @@ export function referenceStep(r: ResolvedArchitecture, weights: readonly F32Tens
         wi += 4;
         const eps = l.epsilon ?? 1e-3;
         steps.push(
-          batchNorm(l, w64[k]!, w64[k + 1]!, (g, b) => ((grads[k] = g), (grads[k + 1] = b)), (stat) => {
-            // Keras 2.2 stores the sample variance n/(n − (1 + ε)) times the biased one, and for 4-D inputs the fused
-            // kernel's variance already carries n/(n − 1); after one step the debiased moving average is the batch's own.
-            const m = stat.m;
-            const factor = (m / (m - (1 + eps))) * (l.inputShape.length === 3 ? m / Math.max(m - 1, 1) : 1);
-            after[k + 2]!.set(stat.mean);
-            magnitudes[k + 2]!.set(stat.mmean);
-            after[k + 3]!.set(stat.variance.map((v) => v * factor));
-            magnitudes[k + 3]!.set(stat.mvariance.map((v) => v * factor));
-          }),
+          batchNorm(
+            l,
+            w64[k]!,
+            w64[k + 1]!,
+            (g, b) => ((grads[k] = g), (grads[k + 1] = b)),
+            (stat) => {
+              // Keras 2.2 stores the sample variance n/(n − (1 + ε)) times the biased one, and for 4-D inputs the fused
+              // kernel's variance already carries n/(n − 1); after one step the debiased moving average is the batch's own.
+              const m = stat.m;
+              const factor = (m / (m - (1 + eps))) * (l.inputShape.length === 3 ? m / Math.max(m - 1, 1) : 1);
+              after[k + 2]!.set(stat.mean);
+              magnitudes[k + 2]!.set(stat.mmean);
+              after[k + 3]!.set(stat.variance.map((v) => v * factor));
+              magnitudes[k + 3]!.set(stat.mvariance.map((v) => v * factor));
+            },
+          ),
         );
         break;
       }
@@ -163,7 +171,14 @@ function relu(): Step {
   };
 }
 
-function conv(l: ResolvedLayer & { type: 'Conv2D' }, n: number, kernel: Float64Array, bias: Float64Array | undefined, first: boolean, sink: (g: Grad, b?: Grad) => void): Step {
+function conv(
+  l: ResolvedLayer & { type: 'Conv2D' },
+  n: number,
+  kernel: Float64Array,
+  bias: Float64Array | undefined,
+  first: boolean,
+  sink: (g: Grad, b?: Grad) => void,
+): Step {
   const [h, w, c] = l.inputShape as [number, number, number];
   const [kh, kw] = l.kernelSize;
   const [sh, sw] = l.strides ?? [1, 1];

@@ -54,7 +54,9 @@ const resolved = resolveArchitecture(ARCH);
 const weightSpecs = modelWeightSpecs(resolved);
 const LAYERS = [...new Set(ARCH.layers.map((l) => l.type))];
 
-let cached: Promise<{ x: { shape: number[]; data: Float32Array }; y: { shape: number[]; data: Float32Array }; ref: ReturnType<typeof referenceStep> }> | undefined;
+let cached:
+  | Promise<{ x: { shape: number[]; data: Float32Array }; y: { shape: number[]; data: Float32Array }; ref: ReturnType<typeof referenceStep> }>
+  | undefined;
 /** The batch and the float64 step, computed once per spec process (a few seconds) and shared by every implementation. */
 function batchAndReference() {
   cached ??= (async () => {
@@ -110,7 +112,8 @@ spec(
       const name = `${s.layer}/${s.name}`;
       const round = (v: number) => Number(v.toPrecision(3));
       perWeight[name] = { worstInBounds: round(worstInBounds), worstOfUpdate: round(deviation / update), boundOfUpdate: round(widest / update) };
-      if (worstInBounds > 1) failures.push(`${name}[${worstAt}]: ${after[t]![worstAt]}, float64 ${ref.weights[t]![worstAt]} (${worstInBounds.toPrecision(3)} × its bound)`);
+      if (worstInBounds > 1)
+        failures.push(`${name}[${worstAt}]: ${after[t]![worstAt]}, float64 ${ref.weights[t]![worstAt]} (${worstInBounds.toPrecision(3)} × its bound)`);
     });
     ctx.record(
       { perWeight, loss64: ref.loss },

@@ -48,6 +48,16 @@ const ARCH: Architecture = {
   ],
 };
 
+/** Class 0's logit W·(the inputs that pass), class 1's 0: the weights the frozen-epoch specs hold the loss of. */
+async function setLogitWeights(model: Model): Promise<void> {
+  const kernel = new Float32Array(D * 2);
+  for (let i = 0; i < D; i++) kernel[i * 2] = W;
+  await model.setWeights([
+    { shape: [D, 2], data: kernel },
+    { shape: [2], data: new Float32Array(2) },
+  ]);
+}
+
 /**
  * Where Dropout is the identity, the loss of D inputs of 1 through Dense(2, softmax) with kernel column 0 all W is exactly
  * softplus(−W·D) = 0.1269 for every sample. Predict's per-sample losses: float32 sums of 100 products and a log, 1e-6
@@ -97,12 +107,7 @@ spec(
     const { impl } = ctx;
     const model = await impl.build(ARCH, { seed: 1 });
     try {
-      const kernel = new Float32Array(D * 2);
-      for (let i = 0; i < D; i++) kernel[i * 2] = W;
-      await model.setWeights([
-        { shape: [D, 2], data: kernel },
-        { shape: [2], data: new Float32Array(2) },
-      ]);
+      await setLogitWeights(model);
       const { x, y, training } = await lossOfOneFrozenEpoch(model);
       const { mean, sd } = trainingLossDistribution();
       const bound = (6 * sd) / Math.sqrt(N);
@@ -198,12 +203,7 @@ for (const rate of [0, 1]) {
       const { impl } = ctx;
       const model = await impl.build({ ...ARCH, layers: [{ type: 'Dropout', rate }, ARCH.layers[1]!] }, { seed: 1 });
       try {
-        const kernel = new Float32Array(D * 2);
-        for (let i = 0; i < D; i++) kernel[i * 2] = W;
-        await model.setWeights([
-          { shape: [D, 2], data: kernel },
-          { shape: [2], data: new Float32Array(2) },
-        ]);
+        await setLogitWeights(model);
         const { training } = await lossOfOneFrozenEpoch(model);
         ctx.record(training, `${softplus(-W * D)} within ${FROZEN_EPOCH_TOLERANCE} (every unit dropped: ${Math.LN2})`);
         expect(Math.abs(training - softplus(-W * D)), `training-mode loss ${training} with Dropout(${rate})`).toBeLessThanOrEqual(FROZEN_EPOCH_TOLERANCE);

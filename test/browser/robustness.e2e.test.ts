@@ -126,18 +126,15 @@ describe.skipIf(!available)(
           `import { faulty } from ${JSON.stringify(join(FIXTURES, 'faulty-page.ts'))};\nexport default faulty('sleep', ${JSON.stringify(url)});\n`,
         );
         runTmp = join(scratch, 'tmp-crash');
-        const r = await cli('crash', ['--impl', module, ...queries]);
+        // The two predict specs only: they share one spec file, so the run has one page open when the server kills its
+        // renderers (with a second file's page open, or loading, the sweep would kill that one too, a race of the test's own).
+        const r = await cli('crash', ['--impl', module, ...queries.slice(0, 4)]);
         expect(r.status, r.stdout + r.stderr).toBe(1);
         expect(killed).toBeGreaterThan(0);
         const rep = expectCleanEnd('crash', r);
-        // The server kills every renderer of the run: when the summary's spec file has its own page open at that moment
-        // (the runner's two workers), that page is killed too, and its spec must then fail the same way, not pass or hang.
-        const got = statuses(rep);
-        const summaryKilled = killed > 1 && got['model:summary:recipe=001'] === 'fail';
-        expect(got).toEqual({
+        expect(statuses(rep)).toEqual({
           'model:predict:batch-size-invariant:recipe=001': 'fail',
           'model:predict:probabilities:recipe=001': 'pass',
-          'model:summary:recipe=001': summaryKilled ? 'fail' : 'pass',
         });
         for (const failed of rep.specs.filter((s) => s.status === 'fail')) {
           expect(failed.reason).toMatch(/page running .*crashes\.ts crashed \(its renderer process is gone\)/);

@@ -48,6 +48,12 @@ const ARCH: Architecture = {
   ],
 };
 
+/** How both training-loss specs below judge a mean of 2000 per-sample losses against its exact binomial distribution. */
+const SIX_SIGMA = {
+  method: 'normal approximation of a mean of 2000 independent losses, mean and variance exact from the binomial: P(|Z| > 6) ≈ 2e-9, for any random stream',
+  falseFailure: 2e-9,
+};
+
 /** Class 0's logit W·(the inputs that pass), class 1's 0: the weights the frozen-epoch specs hold the loss of. */
 async function setLogitWeights(model: Model): Promise<void> {
   const kernel = new Float32Array(D * 2);
@@ -99,8 +105,7 @@ spec(
       why:
         'the training loss of one step is a mean of 2000 independent per-sample losses whose exact distribution follows from ' +
         'Binomial(100, 0.8): held within 6 standard errors of its expectation',
-      method: 'normal approximation of a mean of 2000 independent losses, mean and variance exact from the binomial: P(|Z| > 6) ≈ 2e-9, for any random stream',
-      falseFailure: 2e-9,
+      ...SIX_SIGMA,
     },
   },
   async (ctx) => {
@@ -154,8 +159,7 @@ spec(
     needs: { train: { optimizer: 'sgd', loss: 'categorical_crossentropy' }, layers: ['Dropout', 'Dense'] },
     stochastic: {
       why: 'the mean training loss of 2000 samples, its exact distribution from Binomial(100, 0.8): held within 6 standard errors',
-      method: 'normal approximation of a mean of 2000 independent losses, mean and variance exact from the binomial: P(|Z| > 6) ≈ 2e-9, for any random stream',
-      falseFailure: 2e-9,
+      ...SIX_SIGMA,
     },
   },
   async (ctx) => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, INSTALL_CHROMIUM } from '../../src/browser/chromium.js';
 import type { ConformanceReport } from '../../src/conform/report.js';
 import { REPORT_FILES } from '../../src/conform/write.js';
-import { CLI, ensureBuilt } from '../../spec/support/build.js';
+import { ensureBuilt, runCli } from '../../spec/support/build.js';
 
 /**
  * The browser path of `mnist-spec conform`, in CI (`npm run test:e2e`) so it cannot rot (issue 12): `--browser chromium --impl
@@ -34,10 +33,7 @@ describe.skipIf(!available)(
   `conform --browser chromium --impl tfjs-wasm (${available ? CHROMIUM_PATH : `skipped: no ${CHROMIUM_PATH}; ${INSTALL_CHROMIUM}`})`,
   () => {
     it('conforms on a handful of specs, writing all four reports with the browser, its GPU strings and the precision on the first screen', async () => {
-      const env = { ...process.env };
-      for (const k of Object.keys(env)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete env[k];
       const args = [
-        CLI,
         'conform',
         '--browser',
         'chromium',
@@ -49,13 +45,8 @@ describe.skipIf(!available)(
         join(scratch, 'r'),
         ...QUERIES.flatMap((q) => ['--query', q]),
       ];
-      const { status, out } = await new Promise<{ status: number | null; out: string }>((resolve) => {
-        const p = spawn(process.execPath, args, { cwd: scratch, env });
-        let out = '';
-        p.stdout.on('data', (d: Buffer) => (out += d));
-        p.stderr.on('data', (d: Buffer) => (out += d));
-        p.on('close', (s) => resolve({ status: s, out }));
-      });
+      const run = await runCli(args, { cwd: scratch });
+      const [status, out] = [run.status, run.stdout + run.stderr];
       expect(status, out).toBe(0);
       expect(out).toMatch(/^CONFORMS: \d+ pass, 0 fail/m);
       for (const f of REPORT_FILES) expect(existsSync(join(scratch, 'r', f)), f).toBe(true);

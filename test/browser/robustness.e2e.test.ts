@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, INSTALL_CHROMIUM } from '../../src/browser/chromium.js';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
+import { ensureBuilt, ROOT, runCli, userEnv, type CliRun } from '../../spec/support/build.js';
 
 /**
  * `mnist-spec conform --browser chromium` with pages that misbehave (test/fixtures/browser/faulty-page.ts), as a
@@ -20,34 +19,14 @@ const available = existsSync(CHROMIUM_PATH);
 const scratch = mkdtempSync(join(tmpdir(), 'conform-browser-'));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'browser');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** The run's TMPDIR: Chromium's profile directory is under it, so its processes' command lines name it. */
-  tmp: string;
-}
+/** A run, and its TMPDIR: Chromium's profile directory is under it, so its processes' command lines name it. */
+type Run = CliRun & { tmp: string };
 
-function cli(name: string, args: string[], extraEnv: Record<string, string> = {}, cwd = scratch): Promise<Run> {
+async function cli(name: string, args: string[], extraEnv: Record<string, string> = {}, cwd = scratch): Promise<Run> {
   const tmp = join(scratch, `tmp-${name}`);
   mkdirSync(tmp, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, ...extraEnv };
-  for (const k of Object.keys(env)) if ((k.startsWith('MNIST_SPEC_') && !(k in extraEnv)) || k === 'MNIST_DIR') delete env[k];
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, 'conform', '--browser', 'chromium', '--data', 'embedded', '--report-dir', join(scratch, name), ...args], {
-      cwd,
-      env,
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 150_000);
-    p.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr, tmp });
-    });
-  });
+  const conform = ['conform', '--browser', 'chromium', '--data', 'embedded', '--report-dir', join(scratch, name), ...args];
+  return { ...(await runCli(conform, { cwd, env: userEnv({ TMPDIR: tmp, ...extraEnv }), timeoutMs: 150_000 })), tmp };
 }
 
 const report = (name: string): ConformanceReport => JSON.parse(readFileSync(join(scratch, name, 'report.json'), 'utf8')) as ConformanceReport;

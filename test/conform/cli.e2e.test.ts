@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV, RUN_ENV } from '../../src/harness/env.js';
+import { ENV } from '../../src/harness/env.js';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
+import { CLI, ensureBuilt, ROOT, runCli, userEnv, type CliRun } from '../../spec/support/build.js';
 
 /**
  * `mnist-spec conform` as a user runs it: the built CLI in child processes, on the plain-ts example, a
@@ -18,42 +18,18 @@ const MISBEHAVING = join(ROOT, 'test', 'fixtures', 'conform', 'misbehaving.ts');
 /** Every spec's timeout in the misbehaving run: ten times what the slowest forward pass takes on a quiet machine. */
 const MISBEHAVING_TIMEOUT_S = 20;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The runs' own temp directory, inside scratch: a run this file SIGKILLs cannot remove its scratch folder itself. */
 const runTmp = join(scratch, 'tmp');
 mkdirSync(runTmp);
 
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, TMPDIR: runTmp };
-  for (const k of [...RUN_ENV, ENV.mnistDir]) delete e[k];
-  return e;
-}
-
-function cli(args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: scratch, env: env() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const env = (): NodeJS.ProcessEnv => userEnv({ TMPDIR: runTmp });
+const cli = (args: string[], timeoutMs = 120_000): Promise<CliRun> => runCli(args, { cwd: scratch, env: env(), timeoutMs });
 
 const report = (dir: string): ConformanceReport => JSON.parse(readFileSync(join(scratch, dir, 'report.json'), 'utf8')) as ConformanceReport;
 const statusOf = (r: ConformanceReport, id: string): string | undefined => r.specs.find((s) => s.id === id)?.status;
 const reasonOf = (r: ConformanceReport, id: string): string => r.specs.find((s) => s.id === id)?.reason ?? '';
 
-const runs: Record<string, Run> = {};
+const runs: Record<string, CliRun> = {};
 
 beforeAll(async () => {
   ensureBuilt();

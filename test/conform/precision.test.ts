@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../src/conform/report.js';
 import { PRECISION_PROFILES } from '../../src/golden/tolerances.js';
 import { profileOf, profileRows } from '../../src/harness/precision.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
+import { ensureBuilt, ROOT, runCli } from '../../spec/support/build.js';
 
 /**
  * Precision profiles (src/golden/tolerances.ts, src/harness/precision.ts): the profile that judges an implementation
@@ -44,27 +43,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'conform-precision-'));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'conform');
 const QUERIES = ['--query', 'inference:forward:recipe=001', '--query', 'golden:inference:recipe=001', '--query', 'model:predict:probabilities:recipe=001'];
 
-function conform(fixture: string, dir: string): Promise<{ status: number | null; out: string; report: ConformanceReport; markdown: string }> {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('MNIST_SPEC_') || k === 'MNIST_DIR') delete env[k];
-  return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [CLI, 'conform', '--impl', join(FIXTURES, fixture), '--data', 'embedded', '--report-dir', join(scratch, dir), ...QUERIES],
-      { cwd: scratch, env },
-    );
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d));
-    p.stderr.on('data', (d: Buffer) => (out += d));
-    p.on('close', (status) =>
-      resolve({
-        status,
-        out,
-        report: JSON.parse(readFileSync(join(scratch, dir, 'report.json'), 'utf8')) as ConformanceReport,
-        markdown: readFileSync(join(scratch, dir, 'report.md'), 'utf8'),
-      }),
-    );
-  });
+async function conform(fixture: string, dir: string): Promise<{ status: number | null; out: string; report: ConformanceReport; markdown: string }> {
+  const args = ['conform', '--impl', join(FIXTURES, fixture), '--data', 'embedded', '--report-dir', join(scratch, dir), ...QUERIES];
+  const { status, stdout, stderr } = await runCli(args, { cwd: scratch });
+  return {
+    status,
+    out: stdout + stderr,
+    report: JSON.parse(readFileSync(join(scratch, dir, 'report.json'), 'utf8')) as ConformanceReport,
+    markdown: readFileSync(join(scratch, dir, 'report.md'), 'utf8'),
+  };
 }
 
 /** What report.md shows before its first section: the first screen. */

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { ENV, RUN_ENV } from '../../src/harness/env.js';
 import { theOneWithRole } from '../../src/impl/registry.js';
 import { BOUNDS } from '../../src/recipes/bounds.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
+import { CLI, ensureBuilt, ROOT, userEnv } from '../../spec/support/build.js';
 
 /**
  * The reference's notebook outcomes on the embedded data, judged as a user judges them: `mnist-spec conform --impl
@@ -22,11 +21,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 it(`${REFERENCE} reaches every embedded notebook outcome through mnist-spec conform`, () => {
   ensureBuilt();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of [...RUN_ENV, ENV.mnistDir]) delete env[k];
   const run = spawnSync(process.execPath, [CLI, 'conform', '--impl', REFERENCE, '--query', 'notebook:*', '--data', 'embedded', '--report-dir', scratch], {
     cwd: ROOT,
-    env,
+    env: userEnv(),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { ENV, RUN_ENV } from '../../src/harness/env.js';
-import { ensureBuilt, ROOT } from '../../spec/support/build.js';
+import { ensureBuilt, ROOT, userEnv } from '../../spec/support/build.js';
 
 /**
  * The package as a user gets it: `npm pack`, installed from the tarball into a fresh project, with that project's own
@@ -19,9 +18,7 @@ const project = join(work, 'my-port');
 let tarball = '';
 
 function run(cmd: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  for (const k of [...RUN_ENV, ENV.mnistDir]) delete env[k];
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, { cwd, env: userEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const report = (name: string): ConformanceReport => JSON.parse(readFileSync(join(project, 'reports', name, 'report.json'), 'utf8')) as ConformanceReport;

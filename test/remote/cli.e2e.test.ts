@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../src/conform/report.js';
-import { CLI, ensureBuilt, ROOT } from '../../spec/support/build.js';
+import { ensureBuilt, ROOT, runCli, userEnv, type CliRun } from '../../spec/support/build.js';
 
 /**
  * `mnist-spec conform --impl exec:…` and the shipped process implementations, as a user runs them (the built
@@ -17,28 +17,8 @@ const MISBEHAVING = join(ROOT, 'test', 'fixtures', 'remote', 'misbehaving.py');
 const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), 'conform-remote-'));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 240_000): Promise<Run> {
-  const env = { ...process.env, ...extraEnv };
-  for (const k of Object.keys(env)) if ((k.startsWith('MNIST_SPEC_') && !(k in extraEnv)) || k === 'MNIST_DIR') delete env[k];
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: scratch, env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 240_000): Promise<CliRun> =>
+  runCli(args, { cwd: scratch, env: userEnv(extraEnv), timeoutMs });
 
 const report = (dir: string): ConformanceReport => JSON.parse(readFileSync(join(scratch, dir, 'report.json'), 'utf8')) as ConformanceReport;
 const exec = (o: object): string => `exec:${JSON.stringify(o)}`;

@@ -31,23 +31,30 @@ async function cli(name: string, args: string[], extraEnv: Record<string, string
 
 const report = (name: string): ConformanceReport => JSON.parse(readFileSync(join(scratch, name, 'report.json'), 'utf8')) as ConformanceReport;
 
-/** Processes whose command line mentions `text` (Chromium's, by its profile directory under the run's TMPDIR). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
+/**
+ * Processes whose command line mentions `text` (Chromium's, by its profile directory under the run's TMPDIR), with
+ * that command line: read once, since a process may exit between two reads of /proc.
+ */
+function processesMentioning(text: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) pids.push(Number(pid));
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(text)) found.push({ pid: Number(pid), cmdline });
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  return found;
 }
 
 /** All four reports written; the browser closed (no process of the run left). */
 function expectCleanEnd(name: string, r: Run): ConformanceReport {
   for (const f of ['report.json', 'report.md', 'report.html', 'junit.xml']) expect(existsSync(join(scratch, name, f)), f).toBe(true);
-  expect(processesMentioning(r.tmp), 'browser processes left running').toEqual([]);
+  expect(
+    processesMentioning(r.tmp).map((p) => p.cmdline),
+    'browser processes left running',
+  ).toEqual([]);
   return report(name);
 }
 
@@ -87,11 +94,13 @@ describe.skipIf(!available)(
       let killed = 0;
       let runTmp = '';
       const signal: Server = createServer((_req, res) => {
-        for (const pid of processesMentioning(runTmp)) {
-          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          if (cmd.includes('--type=renderer')) {
+        for (const { pid, cmdline } of processesMentioning(runTmp)) {
+          if (!cmdline.includes('--type=renderer')) continue;
+          try {
             process.kill(pid, 'SIGKILL');
             killed++;
+          } catch {
+            // exited since /proc was read
           }
         }
         res.end();

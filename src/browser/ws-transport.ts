@@ -13,8 +13,12 @@ export interface PageTransport extends Transport {
   fail(reason: string): void;
 }
 
-/** When the socket drops on its own, how long to wait for the browser's own account of why (a 'crash' event). */
-const CRASH_NOTICE_MS = 300;
+/**
+ * When the socket drops on its own, how long to wait at most for the browser's own account of why (a 'crash' event),
+ * looking every CRASH_POLL_MS: on a loaded machine the event can follow the socket's close by more than a second.
+ */
+const CRASH_NOTICE_MS = 5000;
+const CRASH_POLL_MS = 50;
 
 export function webSocketTransport(ws: WebSocket, description: string, diagnostics?: () => string, why?: () => string | undefined): PageTransport {
   let data: ((chunk: Uint8Array) => void) | undefined;
@@ -36,8 +40,13 @@ export function webSocketTransport(ws: WebSocket, description: string, diagnosti
       close?.(closed);
     };
     // A socket that drops unasked is usually a renderer that died: the browser's 'crash' event names it, a moment later.
-    if (requested || failure) report();
-    else setTimeout(report, CRASH_NOTICE_MS).unref();
+    if (requested || failure || !why) return report();
+    const started = Date.now();
+    const poll = (): void => {
+      if (why?.() !== undefined || Date.now() - started >= CRASH_NOTICE_MS) report();
+      else setTimeout(poll, CRASH_POLL_MS).unref();
+    };
+    setTimeout(poll, CRASH_POLL_MS).unref();
   });
   ws.on('error', () => ws.terminate());
   const shut = (reason: string): void => {

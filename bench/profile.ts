@@ -137,7 +137,7 @@ async function profileTraining(which: 'mlp' | 'cnn', x: Float32Array, y: Float32
   const opt = resolveOptimizer(w.fit.optimizer);
   const batch = w.fit.batchSize;
   const { result: wall, events } = await traced(async () => {
-    const compiled = await compileStep(resolved, w.fit.loss, opt);
+    const compiled = await compileStep(resolved, w.fit.loss);
     const target = { weights: initialWeights(resolved, 1).map((t) => t.data), debias: new Map() };
     const trainer = new Trainer(compiled, opt, w.fit.loss, target, 10);
     const xs = tensorOf(x, w.inputShape);

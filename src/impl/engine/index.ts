@@ -12,9 +12,10 @@ import { engineThreads, ORT_VERSION } from './session.js';
 /**
  * mnist-spec's own engine, independent of TensorFlow.js: every layer's forward and backward, Keras 2.2's
  * losses and optimizers, written for this project as ONNX operator graphs (src/impl/engine/layers.ts,
- * program.ts). A training step — forward in training mode, loss, backward, every parameter's update — is
- * one graph, executed by onnxruntime's CPU kernels (MLAS GEMMs over all cores); weights and optimizer
- * state stay in place between steps. Initial weights come from src/arch/init.ts, dropout masks and
+ * program.ts). A training step — forward in training mode, loss, backward to every gradient — is one graph,
+ * executed by onnxruntime's CPU kernels (MLAS GEMMs over all cores); every parameter's optimizer update then
+ * runs in place in WebAssembly SIMD (update.wat), one pass where the graph took up to 13; weights and
+ * optimizer state stay in place between steps. Initial weights come from src/arch/init.ts, dropout masks and
  * shuffling from the project's seeded Rng (src/train/loop.ts), so a seed names one run.
  */
 const OPTIMIZERS: readonly OptimizerType[] = ['sgd', 'rmsprop', 'adam'];
@@ -28,7 +29,7 @@ const engine: Implementation = {
     return {
       backend: 'onnxruntime-cpu',
       details: {
-        executes: 'training-step graphs: forward, backward and optimizer update as ONNX operators',
+        executes: 'training-step graphs (forward, backward) as ONNX operators; optimizer updates in WebAssembly SIMD',
         onnxruntime: ORT_VERSION,
         intraOpThreads: engineThreads(),
         opset: OPSET,

@@ -137,11 +137,11 @@ export class EngineModel implements Model {
       // Checked before training, not found by the first validation after an epoch of updates.
       checkTargets(config.validationData.y, 'validationData.y');
     }
-    const key = JSON.stringify([config.loss, opt]);
-    let compiled = this.steps.get(key);
+    // One step graph per loss: the optimizer runs after it, on its gradients, so every optimizer shares it.
+    let compiled = this.steps.get(config.loss);
     if (!compiled) {
-      compiled = compileStep(this.resolved, config.loss, opt);
-      this.steps.set(key, compiled);
+      compiled = compileStep(this.resolved, config.loss);
+      this.steps.set(config.loss, compiled);
     }
     const trainer = new Trainer(await compiled, opt, config.loss, this.target, k);
     this.busy++;

@@ -1,29 +1,25 @@
 import { modelWeightSpecs, type ResolvedArchitecture, type WeightSpec } from '../../arch/resolve.js';
 import { sizeOf } from '../../tensor.js';
-import type { LossName, ResolvedOptimizer } from '../../train/config.js';
+import type { LossName } from '../../train/config.js';
 import { KERAS_EPSILON } from '../../train/metrics.js';
 import { Graph, type Value } from './graph.js';
 import { emitLayer, type Backward, type Layout } from './layers.js';
-import { emitUpdate, slotNames } from './optimizers.js';
 
 /**
  * The two graphs the engine runs: inference (probabilities from x) and one training step (forward in
- * training mode, Keras's loss and accuracy, backward, and every parameter's optimizer update), both with
- * the weights as graph inputs so the same session serves every step. Names are fixed here and nowhere else.
+ * training mode, Keras's loss and accuracy, backward to every trainable parameter's gradient), both with
+ * the weights as graph inputs so the same session serves every step; the optimizer's update runs after the
+ * step, on the gradients (update.ts). Names are fixed here and nowhere else.
  */
 export const BATCH = 'N';
 export const X = 'x';
 export const Y = 'y';
 export const PROBS = 'probs';
-export const LR = 'lr';
 /** −1/n for cross-entropy, 2/(k·n) for MSE: the loss's derivative scale for a batch of n. */
 export const GRAD_SCALE = 'grad_scale';
 export const LOSS = 'loss';
 export const ACC = 'acc';
 export const weightInput = (j: number): string => `w${j}`;
-export const weightOutput = (j: number): string => `w${j}_next`;
-export const slotInput = (s: number, j: number): string => `slot${s}_w${j}`;
-export const slotOutput = (s: number, j: number): string => `slot${s}_w${j}_next`;
 
 export type EngineWeightSpec = WeightSpec & { layer: string; index: number };
 
@@ -94,27 +90,25 @@ export interface BatchStatsOutput {
 export interface TrainingProgram {
   bytes: Uint8Array;
   trainable: EngineWeightSpec[];
-  slots: string[];
+  /** The graph output holding each trainable weight's gradient, in `trainable`'s order. */
+  grads: string[];
   dropout: DropoutInput[];
   batchStats: BatchStatsOutput[];
   nodes: number;
 }
 
-export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossName, opt: ResolvedOptimizer): TrainingProgram {
+export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossName): TrainingProgram {
   const g = new Graph('engine_train_step');
   const specs = engineWeightSpecs(resolved);
   const trainable = specs.filter((w) => w.trainable);
-  const slots = slotNames(opt);
   const k = sizeOf(resolved.outputShape);
   if (resolved.outputShape.length !== 1) throw new Error(`engine: the model output must be a vector per sample, got (${resolved.outputShape.join(', ')})`);
 
   const x = g.input(X, [BATCH, ...resolved.inputShape]);
   const y = g.input(Y, [BATCH, k]);
-  const lr = g.input(LR, []);
   const gradScale = g.input(GRAD_SCALE, []);
   for (const w of trainable) {
     g.input(weightInput(w.index), w.shape);
-    slots.forEach((_, s) => g.input(slotInput(s, w.index), w.shape));
   }
 
   const dropout: DropoutInput[] = [];
@@ -209,22 +203,11 @@ export function buildTrainingGraph(resolved: ResolvedArchitecture, loss: LossNam
     });
   }
 
-  for (const w of trainable) {
+  const gradOutputs = trainable.map((w) => {
     const grad = grads.get(w.index);
     if (!grad) throw new Error(`engine: no gradient reached ${w.layer}/${w.name}`);
-    g.scope = `${w.layer}/update/`;
-    emitUpdate(
-      g,
-      opt,
-      weightInput(w.index),
-      grad,
-      slots.map((_, s) => slotInput(s, w.index)),
-      lr,
-      weightOutput(w.index),
-      slots.map((_, s) => slotOutput(s, w.index)),
-    );
-    g.output(weightOutput(w.index), w.shape);
-    slots.forEach((_, s) => g.output(slotOutput(s, w.index), w.shape));
-  }
-  return { bytes: g.encode(), trainable, slots, dropout, batchStats, nodes: g.size };
+    g.output(grad, w.shape);
+    return grad;
+  });
+  return { bytes: g.encode(), trainable, grads: gradOutputs, dropout, batchStats, nodes: g.size };
 }

@@ -3,24 +3,11 @@ import type { F32Tensor } from '../../tensor.js';
 import type { LossName, ResolvedOptimizer } from '../../train/config.js';
 import type { StepContext, StepResult } from '../../train/loop.js';
 import { stepLearningRate } from './optimizers.js';
-import {
-  ACC,
-  GRAD_SCALE,
-  LOSS,
-  LR,
-  X,
-  Y,
-  buildTrainingGraph,
-  slotInput,
-  slotOutput,
-  weightInput,
-  weightOutput,
-  type BatchStatsOutput,
-  type TrainingProgram,
-} from './program.js';
+import { ACC, GRAD_SCALE, LOSS, X, Y, buildTrainingGraph, weightInput, type BatchStatsOutput, type TrainingProgram } from './program.js';
 import type { ResolvedArchitecture } from '../../arch/resolve.js';
 import { ledger } from './ledger.js';
 import { createSession, f32Tensor } from './session.js';
+import { ParameterArena } from './update.js';
 
 const f32 = Math.fround;
 
@@ -30,8 +17,8 @@ export interface CompiledStep {
   session: ortTypes.InferenceSession;
 }
 
-export async function compileStep(resolved: ResolvedArchitecture, loss: LossName, opt: ResolvedOptimizer): Promise<CompiledStep> {
-  const program = buildTrainingGraph(resolved, loss, opt);
+export async function compileStep(resolved: ResolvedArchitecture, loss: LossName): Promise<CompiledStep> {
+  const program = buildTrainingGraph(resolved, loss);
   return { program, session: await createSession(program.bytes) };
 }
 
@@ -49,25 +36,17 @@ export interface TrainTarget {
   debias: Map<string, DebiasState>;
 }
 
-/** A double buffer: the graph reads `cur` and writes `next`, then they swap. */
-interface Buffered {
-  cur: ortTypes.Tensor;
-  next: ortTypes.Tensor;
-}
-
-function buffered(data: Float32Array, shape: readonly number[], copy: boolean): Buffered {
-  return { cur: f32Tensor(copy ? data.slice() : data, shape), next: f32Tensor(new Float32Array(data.length), shape) };
-}
-
 /**
  * One fit's training state (each fit is a compile + fit, so optimizer slots start at zero and `iterations`
- * at 0). Parameters and slots live in double buffers that the step graph reads and writes in place
- * (pre-allocated outputs), so a step allocates only its dropout masks' views.
+ * at 0). Parameters, gradients and slots live in the fit's ParameterArena: the step graph reads the
+ * parameters and writes the gradients into it (pre-allocated outputs), then the arena's kernels update
+ * parameters and slots in place. A step allocates only its feeds' tensor wrappers and its dropout masks' views.
  */
 export class Trainer {
   private iterations = 0;
-  private readonly params: { index: number; buf: Buffered }[];
-  private readonly slots: Buffered[][];
+  private readonly arena: ParameterArena;
+  private readonly paramTensors: ortTypes.Tensor[];
+  private readonly gradTensors: ortTypes.Tensor[];
   private readonly lossOut = f32Tensor(new Float32Array(1), []);
   private readonly accOut = f32Tensor(new Float32Array(1), []);
   private readonly stats: { spec: BatchStatsOutput; mean: ortTypes.Tensor; variance: ortTypes.Tensor }[];
@@ -82,8 +61,14 @@ export class Trainer {
     private readonly classes: number,
   ) {
     const { program } = step_;
-    this.params = program.trainable.map((w) => ({ index: w.index, buf: buffered(target.weights[w.index]!, w.shape, false) }));
-    this.slots = program.trainable.map((w) => program.slots.map(() => buffered(new Float32Array(target.weights[w.index]!.length), w.shape, false)));
+    this.arena = new ParameterArena(
+      opt,
+      program.trainable.map((w) => target.weights[w.index]!),
+    );
+    // The model's weights are the arena's views while the fit runs (callbacks and validation read them there).
+    program.trainable.forEach((w, j) => (target.weights[w.index] = this.arena.params[j]!));
+    this.paramTensors = program.trainable.map((w, j) => f32Tensor(this.arena.params[j]!, w.shape));
+    this.gradTensors = program.trainable.map((w, j) => f32Tensor(this.arena.grads[j]!, w.shape));
     this.stats = program.batchStats.map((spec) => ({
       spec,
       mean: f32Tensor(new Float32Array(spec.channels), [spec.channels]),
@@ -93,13 +78,14 @@ export class Trainer {
     ledger.hold(this.heldBuffers());
   }
 
-  /** The buffers this fit owns beyond the model's own weights: next-buffers, both halves of every slot, outputs. */
+  /** The buffers this fit owns beyond the model's own weights: gradients, every slot, outputs. */
   private heldBuffers(): number {
-    return this.params.length + 2 * this.slots.flat().length + 2 * this.stats.length + 2;
+    return this.gradTensors.length + this.arena.slots.flat().length + 2 * this.stats.length + 2;
   }
 
-  /** The fit is over: its buffers go (the trained weights stay with the model). */
+  /** The fit is over: the trained weights move out of the arena into the model's own arrays, and its buffers go. */
   close(): void {
+    this.step_.program.trainable.forEach((w, j) => (this.target.weights[w.index] = this.arena.params[j]!.slice()));
     ledger.release(this.heldBuffers());
   }
 
@@ -118,7 +104,6 @@ export class Trainer {
     const feeds: Record<string, ortTypes.Tensor> = {
       [X]: f32Tensor(xb.data, xb.shape),
       [Y]: f32Tensor(yb.data, yb.shape),
-      [LR]: f32Tensor(Float32Array.of(stepLearningRate(this.opt, this.iterations)), []),
       [GRAD_SCALE]: f32Tensor(Float32Array.of(this.gradScale(n)), []),
     };
     // Dropout masks from the fit's seeded stream, in layer order, row-major: keep a unit when u ≥ rate.
@@ -127,25 +112,17 @@ export class Trainer {
       feeds[d.name] = f32Tensor(ctx.dropoutRng.keepMask(masks[i]!, d.rate), [n, ...d.shape]);
     });
     const fetches: Record<string, ortTypes.Tensor> = { [LOSS]: this.lossOut, [ACC]: this.accOut };
-    this.params.forEach(({ index, buf }, i) => {
-      feeds[weightInput(index)] = buf.cur;
-      fetches[weightOutput(index)] = buf.next;
-      this.slots[i]!.forEach((s, k) => {
-        feeds[slotInput(k, index)] = s.cur;
-        fetches[slotOutput(k, index)] = s.next;
-      });
+    program.trainable.forEach((w, j) => {
+      feeds[weightInput(w.index)] = this.paramTensors[j]!;
+      fetches[program.grads[j]!] = this.gradTensors[j]!;
     });
     for (const s of this.stats) {
       fetches[s.spec.mean] = s.mean;
       fetches[s.spec.variance] = s.variance;
     }
     await session.run(feeds, fetches);
+    this.arena.update(stepLearningRate(this.opt, this.iterations));
     this.iterations++;
-    for (const { index, buf } of this.params) {
-      [buf.cur, buf.next] = [buf.next, buf.cur];
-      this.target.weights[index] = buf.cur.data as Float32Array;
-    }
-    for (const slots of this.slots) for (const s of slots) [s.cur, s.next] = [s.next, s.cur];
     for (const s of this.stats) this.updateMovingStatistics(s.spec, n, s.mean.data as Float32Array, s.variance.data as Float32Array);
     return { loss: (this.lossOut.data as Float32Array)[0]!, acc: (this.accOut.data as Float32Array)[0]! };
   }

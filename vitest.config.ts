@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -13,6 +14,9 @@ class LongestTrainingFirst extends BaseSequencer {
   }
 }
 
+/** Both cores: the training specs of different files then run side by side (vitest's default here is one). */
+const MAX_WORKERS = 2;
+
 export default defineConfig({
   test: {
     include: ['spec/**/*.spec.ts', 'test/**/*.test.ts'],
@@ -23,11 +27,17 @@ export default defineConfig({
     setupFiles: ['src/harness/setup.ts'],
     // Each file in its own process: the TF.js/wasm and onnxruntime runtimes hold process-wide state.
     pool: 'forks',
-    // Both cores: the training specs of different files then run side by side (vitest's default here is one).
-    maxWorkers: 2,
+    maxWorkers: MAX_WORKERS,
     sequence: { sequencer: LongestTrainingFirst },
-    // onnxruntime-node's telemetry writes a device id under ~/.cache and files into the temp dir: off (src/util/no-telemetry.ts).
-    env: { ORT_DISABLE_TELEMETRY: process.env.ORT_DISABLE_TELEMETRY ?? '1' },
+    env: {
+      // onnxruntime-node's telemetry writes a device id under ~/.cache and files into the temp dir: off (src/util/no-telemetry.ts).
+      ORT_DISABLE_TELEMETRY: process.env.ORT_DISABLE_TELEMETRY ?? '1',
+      // The engine's onnxruntime threads: the cores shared among the workers, unless set. Two trainings side by side with
+      // one thread each ran seed 000's two 100-epoch trainings in 412 and 426 s, with two each (four threads on two
+      // cores) in 480 and 502 s; the whole full tier in 14 min 6 s against 16 min 3 s. The MLPs' results do not depend on
+      // the thread count; the CNN's last bits do (a kernel partitions its sums by thread), within every bound.
+      MNIST_SPEC_ENGINE_THREADS: process.env.MNIST_SPEC_ENGINE_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / MAX_WORKERS))),
+    },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -182,7 +182,7 @@ export const BOUNDS: readonly Bound[] = [
     data: 'full',
     epochs: 1,
     outcome: { kind: 'learns', minAccuracy: 0.97 },
-    why: 'seed 004 printed 0.9812 after one epoch. One epoch of Adam at lr 0.01 ends wherever its last steps land: engine seeds 1-5 gave 0.9742-0.9842 (seed 1 with one thread instead of two: 0.9708; tfjs seed 1: 0.9811), so 0.975 would fail one run in five; 0.97 sits below every run measured',
+    why: 'seed 004 printed 0.9812 after one epoch. One epoch of Adam at lr 0.01 ends wherever its last steps land: engine seeds 1-5 gave 0.9742-0.9842 (seed 1 with one thread instead of two, as the full tier runs it: 0.9708 when calibrated, 0.9805 with the engine of 2026-12-07; tfjs seed 1: 0.9811), so 0.975 would fail one run in five; 0.97 sits below every run measured',
     calibration: { fewerSeeds: fullTierSeeds('engine seeds 1-5 and tfjs seed 1 (see why), pytorch seed 1 0.98') },
   },
 

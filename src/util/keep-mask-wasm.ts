@@ -11,6 +11,8 @@
  * uniformFloat64); the float32 at ptr + 4i is 1 when u ≥ rate, else 0.
  */
 
+import { WASM_PAGE, wasmApi } from './wasm.js';
+
 /** Unsigned and signed LEB128, as the binary format encodes integers. */
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -176,15 +178,8 @@ export interface KeepMaskKernel {
   run(state: readonly number[], out: Float32Array, rate: number): [number, number, number, number];
 }
 
-/** The little of the WebAssembly JS API this needs (Node's types declare no WebAssembly values without lib "dom"). */
-interface WasmApi {
-  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 function instantiate(): KeepMaskKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const wasm = wasmApi();
   if (!wasm) return undefined;
   const memory = new wasm.Memory({ initial: 1 });
   const instance = new wasm.Instance(new wasm.Module(MODULE), { env: { mem: memory } });
@@ -193,7 +188,7 @@ function instantiate(): KeepMaskKernel | undefined {
   return {
     run(state, out, rate) {
       const need = STATE + out.length * 4;
-      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE));
       const words = new Int32Array(memory.buffer, 0, 4);
       words[0] = state[1]!; // s0 low
       words[1] = state[0]!; // s0 high

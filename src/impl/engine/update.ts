@@ -1,4 +1,5 @@
 import type { ResolvedOptimizer } from '../../train/config.js';
+import { WASM_PAGE, wasmApi } from '../../util/wasm.js';
 import { slotNames } from './optimizers.js';
 import { UPDATE_WASM_BASE64 } from './update-wasm.js';
 
@@ -33,14 +34,6 @@ interface Kernels {
   ): void;
 }
 
-/** The little of the WebAssembly JS API this needs (Node's types declare no WebAssembly values without lib "dom"). */
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const PAGE = 65536;
 const f32 = Math.fround;
 let compiled: object | undefined;
 
@@ -65,9 +58,9 @@ export class ParameterArena {
     }
     this.regionBytes = bytes;
     const regions = 2 + slotNames(opt).length;
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    const wasm = wasmApi();
     if (!wasm) throw new Error('engine: WebAssembly is unavailable in this runtime');
-    const pages = Math.max(1, Math.ceil((regions * bytes) / PAGE));
+    const pages = Math.max(1, Math.ceil((regions * bytes) / WASM_PAGE));
     // Fixed size: a memory that grew would detach every view onnxruntime and the model hold.
     const memory = new wasm.Memory({ initial: pages, maximum: pages });
     compiled ??= new wasm.Module(Buffer.from(UPDATE_WASM_BASE64, 'base64'));

@@ -83,6 +83,12 @@ describe('engine: optimizer update kernels (update.wat)', () => {
     );
   }
 
+  test('a fit beyond one WebAssembly memory is refused with a clear error, before anything is allocated', () => {
+    // Only the lengths are read before the check: 2^29 floats × 3 regions (parameters, gradients, RMSprop's slot) × 4 bytes = 6 GiB.
+    const huge = { length: 2 ** 29 } as Float32Array;
+    expect(() => new ParameterArena(resolveOptimizer({ type: 'rmsprop' }), [huge])).toThrow(/need 6\.0 GiB, more than a WebAssembly memory holds/);
+  });
+
   test('the arena holds a copy: the initial arrays are not written', () => {
     const initial = [Float32Array.of(1, 2, 3)];
     const arena = new ParameterArena(resolveOptimizer({ type: 'sgd', lr: 1 }), initial);

@@ -1,3 +1,4 @@
+import { UnsupportedError } from '../../errors.js';
 import type { ResolvedOptimizer } from '../../train/config.js';
 import { WASM_PAGE, wasmApi } from '../../util/wasm.js';
 import { slotNames } from './optimizers.js';
@@ -35,6 +36,8 @@ interface Kernels {
 }
 
 const f32 = Math.fround;
+/** 4 GiB: the most a 32-bit WebAssembly memory addresses. */
+const MAX_PAGES = 65536;
 let compiled: object | undefined;
 
 export class ParameterArena {
@@ -61,6 +64,10 @@ export class ParameterArena {
     const wasm = wasmApi();
     if (!wasm) throw new Error('engine: WebAssembly is unavailable in this runtime');
     const pages = Math.max(1, Math.ceil((regions * bytes) / WASM_PAGE));
+    if (pages > MAX_PAGES)
+      throw new UnsupportedError(
+        `engine: this fit's parameters, gradients and ${opt.type} slots need ${((regions * bytes) / 2 ** 30).toFixed(1)} GiB, more than a WebAssembly memory holds (4 GiB)`,
+      );
     // Fixed size: a memory that grew would detach every view onnxruntime and the model hold.
     const memory = new wasm.Memory({ initial: pages, maximum: pages });
     compiled ??= new wasm.Module(Buffer.from(UPDATE_WASM_BASE64, 'base64'));

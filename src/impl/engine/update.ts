@@ -60,7 +60,8 @@ export class ParameterArena {
       bytes += Math.ceil(t.length / 4) * 16;
     }
     this.regionBytes = bytes;
-    const regions = 2 + slotNames(opt).length;
+    const slots = slotNames(opt);
+    const regions = 2 + slots.length;
     const wasm = wasmApi();
     if (!wasm) throw new Error('engine: WebAssembly is unavailable in this runtime');
     const pages = Math.max(1, Math.ceil((regions * bytes) / WASM_PAGE));
@@ -76,18 +77,14 @@ export class ParameterArena {
     this.params = views(0);
     this.params.forEach((p, j) => p.set(initial[j]!));
     this.grads = views(1);
-    this.slots = slotNames(opt).map((_, s) => views(2 + s));
-  }
-
-  /** Byte offset of a region: 0 parameters, 1 gradients, 2 + s slot s. */
-  private region(k: number): number {
-    return k * this.regionBytes;
+    this.slots = slots.map((_, s) => views(2 + s));
   }
 
   /** One step's update of every parameter from the gradients in place; `lr` is the step's float32 rate (stepLearningRate). */
   update(lr: number): void {
-    const { opt, kernels } = this;
-    const [p, g, s0, s1, s2] = [0, 1, 2, 3, 4].map((k) => this.region(k)) as [number, number, number, number, number];
+    const { opt, kernels, regionBytes: r } = this;
+    // Region byte offsets: parameters at 0, gradients at r, slot s at (2 + s)·r.
+    const [p, g, s0, s1, s2] = [0, r, 2 * r, 3 * r, 4 * r];
     const nv = this.regionBytes / 16;
     switch (opt.type) {
       case 'sgd':
